@@ -1,0 +1,1 @@
+"""The ``rds-ha`` operations CLI."""

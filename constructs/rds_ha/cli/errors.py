@@ -1,0 +1,24 @@
+"""Expected failures. They are click exceptions, so click prints ``Error: <message>`` and exits
+with the code below, without a traceback, both from the console script and from CliRunner."""
+
+from __future__ import annotations
+
+import click
+
+
+class RdsHaError(click.ClickException):
+    """Base class for expected failures (exit 1)."""
+
+    exit_code = 1
+
+
+class UnsafeOperationError(RdsHaError):
+    """Bad input or an operation refused as unsafe: nothing was changed (exit 2)."""
+
+    exit_code = 2
+
+
+class CheckFailedError(RdsHaError):
+    """A check or an operation failed (exit 1)."""
+
+    exit_code = 1
