@@ -1,1 +1,25 @@
-"""rds-ha: highly available Amazon RDS as a few lines of AWS CDK."""
+"""rds-ha: highly available Amazon RDS as a few lines of AWS CDK.
+
+The constructs are imported lazily so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
+Node.js runtime) just to run a boto3 runbook.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "ConfigurationError": "rds_ha.errors",
+    "Deployment": "rds_ha.engines",
+    "Engine": "rds_ha.engines",
+    "HighlyAvailableDatabase": "rds_ha.highly_available_database",
+}
+
+__all__ = ["ConfigurationError", "Deployment", "Engine", "HighlyAvailableDatabase"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'rds_ha' has no attribute {name!r}")

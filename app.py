@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""CDK app: reads the chosen environment(s), builds config, instantiates stacks, synthesizes.
+
+cdk synth                      # every environment in environments.toml
+cdk synth -c env=prod          # one environment
+cdk synth -c config=other.toml # another configuration file
+"""
+
+from __future__ import annotations
+
+import sys
+
+import aws_cdk as cdk
+
+from rds_ha.errors import ConfigurationError
+from stacks.compliance import add_compliance_checks
+from stacks.config import DEFAULT_CONFIG_PATH, load_config
+from stacks.database_stack import DatabaseStack
+
+
+def main() -> None:
+    app = cdk.App()
+    try:
+        config = load_config(app.node.try_get_context("config") or DEFAULT_CONFIG_PATH)
+        environments = config.select(app.node.try_get_context("env"))
+    except ConfigurationError as error:
+        print(f"rds-ha configuration error in {error}", file=sys.stderr)
+        sys.exit(2)
+    for environment in environments:
+        DatabaseStack(app, config=environment)
+    add_compliance_checks(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""What rds-ha knows about each database engine: ports, log types, parameter defaults, and which
+engine versions RDS offers for new databases.
+
+Engine versions come from the RDS data that cfn-lint ships (the same data behind its W3691
+"deprecated engine version" check), so the list follows cfn-lint releases instead of a hand-kept
+table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+
+
+class Engine(StrEnum):
+    POSTGRES = "postgres"
+    MYSQL = "mysql"
+    MARIADB = "mariadb"
+
+
+class Deployment(StrEnum):
+    """How the database survives the loss of an instance or an Availability Zone."""
+
+    MULTI_AZ_INSTANCE = "multi-az-instance"
+    """One primary and a synchronous standby in another AZ behind one endpoint."""
+    MULTI_AZ_CLUSTER = "multi-az-cluster"
+    """One writer and two readable standbys in three AZs; failover typically under 35 s."""
+    SINGLE_AZ = "single-az"
+    """No standby: an instance or AZ failure is an outage. For development only."""
+
+
+@dataclass(frozen=True)
+class EngineProfile:
+    engine: Engine
+    display_name: str
+    # RDS defaults are the first ports scanners try; rds-ha uses these instead.
+    port: int
+    default_version: str
+    instance_log_types: tuple[str, ...]
+    cluster_log_types: tuple[str, ...]
+    default_parameters: Mapping[str, str]
+    # Parameters whose user value would switch TLS off or break log export; value -> reason.
+    forbidden_values: Mapping[str, Mapping[str, str]]
+    # Parameters that belong to the other engine family: a typo or a copy-paste from elsewhere.
+    foreign_parameters: frozenset[str]
+    supports_multi_az_cluster: bool
+    # MySQL and MariaDB log connections through the MariaDB audit plugin (an option group).
+    audit_plugin: bool
+
+    def major_version(self, version: str) -> str:
+        parts = version.split(".")
+        return parts[0] if self.engine is Engine.POSTGRES else ".".join(parts[:2])
+
+    def parameter_group_family(self, version: str) -> str:
+        return f"{self.engine.value}{self.major_version(version)}"
+
+
+_MYSQL_FAMILY_DEFAULTS = {
+    "require_secure_transport": "1",
+    "slow_query_log": "1",
+    "long_query_time": "1",
+    # CloudWatch Logs export reads the log files; TABLE output would export nothing.
+    "log_output": "FILE",
+    "innodb_print_all_deadlocks": "1",
+}
+_MYSQL_FAMILY_FORBIDDEN = {
+    "require_secure_transport": {
+        "0": "rds-ha enforces TLS for every connection",
+        "OFF": "rds-ha enforces TLS for every connection",
+    },
+    "log_output": {
+        "TABLE": "the slow query log would no longer reach CloudWatch Logs",
+        "NONE": "the slow query log would no longer reach CloudWatch Logs",
+    },
+}
+_POSTGRES_ONLY = frozenset({"rds.force_ssl", "log_min_duration_statement", "log_connections"})
+_MYSQL_ONLY = frozenset({"require_secure_transport", "slow_query_log", "long_query_time"})
+
+PROFILES: Mapping[Engine, EngineProfile] = MappingProxyType(
+    {
+        Engine.POSTGRES: EngineProfile(
+            engine=Engine.POSTGRES,
+            display_name="PostgreSQL",
+            port=15432,
+            default_version="17.9",
+            instance_log_types=("postgresql", "upgrade", "iam-db-auth-error"),
+            cluster_log_types=("postgresql",),
+            default_parameters=MappingProxyType(
+                {
+                    "rds.force_ssl": "1",
+                    "log_min_duration_statement": "1000",
+                    "log_connections": "1",
+                    "log_disconnections": "1",
+                    "log_lock_waits": "1",
+                    "log_autovacuum_min_duration": "10000",
+                    "shared_preload_libraries": "pg_stat_statements",
+                }
+            ),
+            forbidden_values=MappingProxyType(
+                {"rds.force_ssl": {"0": "rds-ha enforces TLS for every connection"}}
+            ),
+            foreign_parameters=_MYSQL_ONLY,
+            supports_multi_az_cluster=True,
+            audit_plugin=False,
+        ),
+        Engine.MYSQL: EngineProfile(
+            engine=Engine.MYSQL,
+            display_name="MySQL",
+            port=13306,
+            default_version="8.4.9",
+            instance_log_types=("audit", "error", "general", "slowquery", "iam-db-auth-error"),
+            cluster_log_types=("error", "general", "slowquery"),
+            default_parameters=MappingProxyType(_MYSQL_FAMILY_DEFAULTS),
+            forbidden_values=MappingProxyType(_MYSQL_FAMILY_FORBIDDEN),
+            foreign_parameters=_POSTGRES_ONLY,
+            supports_multi_az_cluster=True,
+            audit_plugin=True,
+        ),
+        Engine.MARIADB: EngineProfile(
+            engine=Engine.MARIADB,
+            display_name="MariaDB",
+            port=13306,
+            default_version="11.8.6",
+            instance_log_types=("audit", "error", "general", "slowquery", "iam-db-auth-error"),
+            cluster_log_types=(),
+            default_parameters=MappingProxyType(_MYSQL_FAMILY_DEFAULTS),
+            forbidden_values=MappingProxyType(_MYSQL_FAMILY_FORBIDDEN),
+            foreign_parameters=_POSTGRES_ONLY,
+            # RDS offers Multi-AZ DB clusters for MySQL and PostgreSQL only.
+            supports_multi_az_cluster=False,
+            audit_plugin=True,
+        ),
+    }
+)
+
+
+@cache
+def _cfn_lint_versions(resource: str, filename: str) -> Mapping[str, frozenset[str]]:
+    package = f"cfnlint.data.schemas.extensions.{resource}"
+    data = json.loads(resources.files(package).joinpath(filename).read_text())
+    versions: dict[str, frozenset[str]] = {}
+    for rule in data.get("allOf", []):
+        condition = rule.get("if", {}).get("properties", {})
+        engine = condition.get("Engine", {}).get("const")
+        # engine_version.json lists versions under "then"; the deprecated list under "if".
+        then = rule.get("then")
+        then_properties = then.get("properties", {}) if isinstance(then, dict) else {}
+        enum = (
+            then_properties.get("EngineVersion", {}).get("enum")
+            or condition.get("EngineVersion", {}).get("enum")
+            or []
+        )
+        if engine:
+            versions[engine] = frozenset(versions.get(engine, frozenset()) | set(enum))
+    return versions
+
+
+def available_versions(engine: Engine, deployment: Deployment) -> frozenset[str]:
+    """Versions RDS offers for a new database of this engine and deployment."""
+    resource = (
+        "aws_rds_dbcluster" if deployment is Deployment.MULTI_AZ_CLUSTER else "aws_rds_dbinstance"
+    )
+    offered = _cfn_lint_versions(resource, "engine_version.json").get(engine.value, frozenset())
+    deprecated = _cfn_lint_versions(resource, "engine_version_deprecated.json").get(
+        engine.value, frozenset()
+    )
+    return frozenset(offered - deprecated)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(
+        int(part) for part in version.split("-", maxsplit=1)[0].split(".") if part.isdigit()
+    )
+
+
+def version_problem(engine: Engine, deployment: Deployment, version: str) -> str | None:
+    """Why ``version`` cannot be used for a new database, or None when it can."""
+    offered = available_versions(engine, deployment)
+    if version in offered:
+        return None
+    newest = sorted(offered, key=_version_key)[-3:]
+    return (
+        f"{version!r} is not a {PROFILES[engine].display_name} version that RDS offers for a new "
+        f"{deployment.value} database (deprecated or unknown); newest offered: {', '.join(newest)}"
+    )
+
+
+@cache
+def _cfn_lint_classes(resource: str, filename: str, region: str) -> Mapping[str, frozenset[str]]:
+    package = f"cfnlint.data.schemas.extensions.{resource}"
+    data = json.loads(resources.files(package).joinpath(filename).read_text())
+    classes: dict[str, frozenset[str]] = {}
+    for rule in data.get(region, {}).get("allOf", []):
+        engine = rule.get("if", {}).get("properties", {}).get("Engine", {}).get("const")
+        then = rule.get("then", {}).get("properties", {})
+        enum = next((spec.get("enum", []) for spec in then.values()), [])
+        if engine:
+            classes[engine] = frozenset(classes.get(engine, frozenset()) | set(enum))
+    return classes
+
+
+def available_instance_classes(
+    engine: Engine, deployment: Deployment, region: str
+) -> frozenset[str]:
+    """Instance classes RDS offers for this engine and deployment in ``region`` (empty when the
+    region is unknown to the shipped data)."""
+    if deployment is Deployment.MULTI_AZ_CLUSTER:
+        source = ("aws_rds_dbcluster", "dbclusterinstanceclass_enum.json")
+    else:
+        source = ("aws_rds_dbinstance", "dbinstanceclass_enum.json")
+    return _cfn_lint_classes(*source, region).get(engine.value, frozenset())
+
+
+def instance_class_problem(
+    engine: Engine, deployment: Deployment, region: str, instance_class: str
+) -> str | None:
+    """Why ``instance_class`` cannot be used, or None when it can (or the region is unknown)."""
+    offered = available_instance_classes(engine, deployment, region)
+    if not offered or instance_class in offered:
+        return None
+    family = instance_class.rsplit(".", 1)[0]
+    same_family = sorted(name for name in offered if name.startswith(f"{family}."))
+    examples = same_family or sorted(offered)[:6]
+    return (
+        f"{instance_class!r} is not offered for {PROFILES[engine].display_name} "
+        f"{deployment.value} in {region}; e.g. {', '.join(examples)}"
+    )

@@ -1,0 +1,581 @@
+"""``HighlyAvailableDatabase``: a Multi-AZ, encrypted, backed-up, observable RDS database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import (
+    Annotations,
+    ArnFormat,
+    CfnOutput,
+    Duration,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from rds_ha import defaults
+from rds_ha.engines import (
+    PROFILES,
+    Deployment,
+    Engine,
+    EngineProfile,
+)
+from rds_ha.errors import ConfigurationError
+from rds_ha.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.validation import database_problems
+
+# arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
+_COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
+
+
+class HighlyAvailableDatabase(Construct):
+    """An Amazon RDS database in its safe, highly available configuration.
+
+    Every argument is optional but ``vpc``; the defaults are the HA configuration:
+
+    :param vpc: the VPC; the database goes into its isolated subnets.
+    :param engine: Default: ``Engine.POSTGRES``.
+    :param engine_version: full engine version, e.g. ``"17.9"``. Default: the engine's
+        newest version known to rds-ha (``PROFILES[engine].default_version``).
+    :param deployment: Default: ``Deployment.MULTI_AZ_INSTANCE`` (a synchronous standby in a
+        second AZ behind one endpoint). ``MULTI_AZ_CLUSTER`` adds two readable standbys in three
+        AZs. ``SINGLE_AZ`` has no standby and carries the warning ``rds-ha:single-az``.
+    :param instance_class: Default: ``db.m7g.large`` for instances, ``db.m6gd.large`` for a
+        Multi-AZ DB cluster (clusters need instance classes with local NVMe storage).
+    :param identifier: the DB instance or cluster identifier. Default: derived from the stack
+        name and construct id; fixed so that a replacement fails instead of creating a new,
+        empty database.
+    :param allocated_storage_gib: gp3 storage. Default: 100 GiB (400 GiB for a Multi-AZ DB
+        cluster, the smallest gp3 size RDS lets a cluster provision IOPS for).
+    :param max_allocated_storage_gib: storage autoscaling ceiling (instances). Default: five
+        times the allocated storage.
+    :param backup_retention_days: automated backups and point-in-time restore, 1-35.
+        Default: 7 days.
+    :param backup_window: daily, UTC. Default: ``02:00-02:30``.
+    :param maintenance_window: weekly, UTC. Default: ``sun:03:00-sun:03:30``.
+    :param deletion_protection: Default: true (RDS refuses to delete the database).
+    :param removal_policy: Default: ``RemovalPolicy.SNAPSHOT`` (a final snapshot is kept when
+        the resource leaves the stack). ``DESTROY`` carries the warning ``rds-ha:destroy``.
+    :param encryption_key: customer-managed key for storage, Performance Insights, logs and the
+        secret. Default: a new key with yearly rotation, kept when the stack is deleted. A key
+        passed in must let CloudWatch Logs use it for ``/aws/rds/*`` log groups.
+    :param master_username: Default: ``rdsha_admin``. The password is generated, kept in
+        Secrets Manager and rotated by RDS every 7 days (no Lambda, so it works in isolated
+        subnets).
+    :param database_name: initial database. Default: none (the engine's default database).
+    :param port: Default: 15432 (PostgreSQL) or 13306 (MySQL, MariaDB), not the engine default.
+    :param parameters: engine parameters merged over rds-ha's defaults (TLS enforced, slow-query
+        and connection logging on). Default: none.
+    :param log_retention: retention of the exported log groups. Default: one year.
+    :param monitoring_interval_seconds: enhanced monitoring granularity. Default: 60.
+    :param vpc_subnets: Default: the VPC's isolated subnets.
+    :param parameter_path: SSM path under which endpoint, port and secret ARN are published.
+        Default: ``/rds-ha/<identifier>``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        engine: Engine = defaults.ENGINE,
+        engine_version: str | None = None,
+        deployment: Deployment = defaults.DEPLOYMENT,
+        instance_class: str | None = None,
+        identifier: str | None = None,
+        allocated_storage_gib: int | None = None,
+        max_allocated_storage_gib: int | None = None,
+        backup_retention_days: int = defaults.BACKUP_RETENTION_DAYS,
+        backup_window: str = defaults.BACKUP_WINDOW,
+        maintenance_window: str = defaults.MAINTENANCE_WINDOW,
+        deletion_protection: bool = defaults.DELETION_PROTECTION,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        encryption_key: kms.IKey | None = None,
+        master_username: str = defaults.MASTER_USERNAME,
+        database_name: str | None = None,
+        port: int | None = None,
+        parameters: Mapping[str, str] | None = None,
+        log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
+        monitoring_interval_seconds: int = defaults.MONITORING_INTERVAL_SECONDS,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        parameter_path: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.engine = Engine(engine)
+        self.deployment = Deployment(deployment)
+        self.profile: EngineProfile = PROFILES[self.engine]
+        self.engine_version = engine_version or self.profile.default_version
+        self.instance_class = instance_class or defaults.instance_class_for(self.deployment)
+        self.identifier = identifier or defaults.default_identifier(stack.stack_name, construct_id)
+        self.port = port or self.profile.port
+        self.allocated_storage_gib = allocated_storage_gib or defaults.allocated_storage_for(
+            self.deployment
+        )
+        self.iops = defaults.CLUSTER_GP3_IOPS
+        self.max_allocated_storage_gib = (
+            max_allocated_storage_gib
+            or defaults.default_max_allocated_storage_gib(self.allocated_storage_gib)
+        )
+        self.backup_retention_days = backup_retention_days
+        self.parameters: dict[str, str] = {
+            **self.profile.default_parameters,
+            **{name: str(value) for name, value in (parameters or {}).items()},
+        }
+        self.log_types: tuple[str, ...] = (
+            self.profile.cluster_log_types
+            if self.deployment is Deployment.MULTI_AZ_CLUSTER
+            else self.profile.instance_log_types
+        )
+
+        problems = database_problems(
+            engine=self.engine,
+            deployment=self.deployment,
+            engine_version=self.engine_version,
+            instance_class=self.instance_class,
+            region=stack.region,
+            identifier=self.identifier,
+            allocated_storage_gib=self.allocated_storage_gib,
+            max_allocated_storage_gib=self.max_allocated_storage_gib,
+            backup_retention_days=backup_retention_days,
+            backup_window=backup_window,
+            maintenance_window=maintenance_window,
+            monitoring_interval_seconds=monitoring_interval_seconds,
+            port=self.port,
+            master_username=master_username,
+            parameters=parameters or {},
+        )
+        if problems:
+            raise ConfigurationError(self.node.path, problems)
+        self._warn_about_risky_choices(deletion_protection, removal_policy)
+
+        self.encryption_key: kms.IKey = encryption_key or self._create_key()
+        allow_cloudwatch_logs(self.encryption_key, f"/aws/rds/{self._log_kind}/{self.identifier}/*")
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description=f"{self.identifier}: database access (no ingress unless granted)",
+            allow_all_outbound=False,
+        )
+        self.connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(self.port)
+        )
+        self.subnet_group = rds.SubnetGroup(
+            self,
+            "SubnetGroup",
+            vpc=vpc,
+            description=f"{self.identifier}: isolated subnets",
+            vpc_subnets=vpc_subnets
+            or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.log_groups = self._create_log_groups(log_retention)
+        self.monitoring_role = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            description=f"{self.identifier}: enhanced monitoring",
+        )
+        common = _CommonSettings(
+            backup_window=backup_window,
+            maintenance_window=maintenance_window,
+            deletion_protection=deletion_protection,
+            removal_policy=removal_policy,
+            master_username=master_username,
+            database_name=database_name,
+            monitoring_interval_seconds=monitoring_interval_seconds,
+        )
+        if self.deployment is Deployment.MULTI_AZ_CLUSTER:
+            self._build_cluster(common)
+        else:
+            self._build_instance(vpc, common)
+        self._grant_enhanced_monitoring()
+        for log_group in self.log_groups.values():
+            # RDS creates missing log groups itself, unencrypted and never expiring: ours first.
+            self.resource.node.add_dependency(log_group)
+        self._publish(parameter_path or f"{defaults.PARAMETER_PATH_ROOT}/{self.identifier}")
+
+    # --- building blocks -------------------------------------------------------------------
+
+    def _create_key(self) -> kms.Key:
+        return create_database_key(
+            self,
+            "Key",
+            description=f"{self.identifier}: storage, Performance Insights, logs and secret",
+        )
+
+    @property
+    def _log_kind(self) -> str:
+        return "cluster" if self.deployment is Deployment.MULTI_AZ_CLUSTER else "instance"
+
+    def _create_log_groups(self, retention: logs.RetentionDays) -> dict[str, logs.LogGroup]:
+        return {
+            log_type: logs.LogGroup(
+                self,
+                f"Log-{log_type}",
+                log_group_name=f"/aws/rds/{self._log_kind}/{self.identifier}/{log_type}",
+                retention=retention,
+                encryption_key=self.encryption_key,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            for log_type in self.log_types
+        }
+
+    def _build_instance(self, vpc: ec2.IVpc, common: _CommonSettings) -> None:
+        engine = _instance_engine(self.engine, self.engine_version, self.profile)
+        parameter_group = rds.ParameterGroup(
+            self,
+            "Parameters",
+            engine=engine,
+            description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
+            parameters=self.parameters,
+        )
+        option_group = None
+        if self.profile.audit_plugin:
+            option_group = rds.OptionGroup(
+                self,
+                "Options",
+                engine=engine,
+                description=f"{self.identifier}: connection and DDL audit logging",
+                configurations=[
+                    rds.OptionConfiguration(
+                        name="MARIADB_AUDIT_PLUGIN",
+                        settings={"SERVER_AUDIT_EVENTS": "CONNECT,QUERY_DDL"},
+                    )
+                ],
+            )
+        instance = rds.DatabaseInstance(
+            self,
+            "Resource",
+            engine=engine,
+            instance_type=ec2.InstanceType(self.instance_class.removeprefix("db.")),
+            instance_identifier=self.identifier,
+            vpc=vpc,
+            subnet_group=self.subnet_group,
+            security_groups=[self.security_group],
+            port=self.port,
+            publicly_accessible=False,
+            multi_az=self.deployment is Deployment.MULTI_AZ_INSTANCE,
+            credentials=rds.Credentials.from_username(
+                common.master_username, encryption_key=self.encryption_key
+            ),
+            manage_master_user_password=True,
+            iam_authentication=True,
+            database_name=common.database_name,
+            storage_encrypted=True,
+            storage_encryption_key=self.encryption_key,
+            storage_type=rds.StorageType.GP3,
+            allocated_storage=self.allocated_storage_gib,
+            max_allocated_storage=self.max_allocated_storage_gib,
+            backup_retention=Duration.days(self.backup_retention_days),
+            preferred_backup_window=common.backup_window,
+            preferred_maintenance_window=common.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=common.deletion_protection,
+            removal_policy=common.removal_policy,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            parameter_group=parameter_group,
+            option_group=option_group,
+            cloudwatch_logs_exports=list(self.log_types),
+            monitoring_interval=Duration.seconds(common.monitoring_interval_seconds),
+            monitoring_role=self.monitoring_role,
+            enable_performance_insights=True,
+            performance_insight_encryption_key=self.encryption_key,
+            ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
+        )
+        self.instance: rds.DatabaseInstance | None = instance
+        self.cluster: rds.CfnDBCluster | None = None
+        self.resource = instance
+        self.endpoint_address = instance.db_instance_endpoint_address
+        self.secret: secretsmanager.ISecret = instance.secret  # type: ignore[assignment]
+        self._resource_id_attr = instance.instance_resource_id
+
+    def _build_cluster(self, common: _CommonSettings) -> None:
+        parameter_group = rds.CfnDBClusterParameterGroup(
+            self,
+            "Parameters",
+            family=self.profile.parameter_group_family(self.engine_version),
+            description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
+            parameters=self.parameters,
+        )
+        cluster = rds.CfnDBCluster(
+            self,
+            "Resource",
+            engine=self.engine.value,
+            engine_version=self.engine_version,
+            db_cluster_identifier=self.identifier,
+            db_cluster_instance_class=self.instance_class,
+            db_subnet_group_name=self.subnet_group.subnet_group_name,
+            vpc_security_group_ids=[self.security_group.security_group_id],
+            db_cluster_parameter_group_name=parameter_group.ref,
+            port=self.port,
+            publicly_accessible=False,
+            master_username=common.master_username,
+            manage_master_user_password=True,
+            master_user_secret=rds.CfnDBCluster.MasterUserSecretProperty(
+                kms_key_id=self.encryption_key.key_arn
+            ),
+            database_name=common.database_name,
+            storage_encrypted=True,
+            kms_key_id=self.encryption_key.key_arn,
+            storage_type="gp3",
+            allocated_storage=self.allocated_storage_gib,
+            iops=self.iops,
+            backup_retention_period=self.backup_retention_days,
+            preferred_backup_window=common.backup_window,
+            preferred_maintenance_window=common.maintenance_window,
+            copy_tags_to_snapshot=True,
+            deletion_protection=common.deletion_protection,
+            auto_minor_version_upgrade=True,
+            enable_cloudwatch_logs_exports=list(self.log_types),
+            monitoring_interval=common.monitoring_interval_seconds,
+            monitoring_role_arn=self.monitoring_role.role_arn,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self.encryption_key.key_arn,
+            performance_insights_retention_period=7,
+        )
+        cluster.apply_removal_policy(common.removal_policy)
+        self.instance = None
+        self.cluster = cluster
+        self.resource = cluster
+        self.endpoint_address = cluster.attr_endpoint_address
+        self.secret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "Secret", cluster.attr_master_user_secret_secret_arn
+        )
+        self._resource_id_attr = cluster.attr_db_cluster_resource_id
+
+    def _grant_enhanced_monitoring(self) -> None:
+        """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this database's stream.
+
+        Enhanced monitoring writes to the RDSOSMetrics log group, one stream per instance named
+        by its resource id. The policy is attached after the database exists so it can name that
+        stream exactly; the role itself is all RDS needs at creation.
+        """
+        stack = Stack.of(self)
+
+        def log_arn(name: str) -> str:
+            return stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=name,
+                arn_format=_COLON_RESOURCE_NAME,
+            )
+
+        stream = (
+            # A cluster's member instances have resource ids CloudFormation does not expose.
+            "*" if self.deployment is Deployment.MULTI_AZ_CLUSTER else self._resource_id_attr
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "MonitoringPolicy",
+            description=f"{self.identifier}: enhanced monitoring metrics to RDSOSMetrics",
+            roles=[self.monitoring_role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="EnableCreationAndManagementOfRDSCloudwatchLogGroups",
+                    actions=["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                    resources=[log_arn("RDSOSMetrics")],
+                ),
+                iam.PolicyStatement(
+                    sid="EnableCreationAndManagementOfRDSCloudwatchLogStreams",
+                    actions=[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                        "logs:GetLogEvents",
+                    ],
+                    resources=[log_arn(f"RDSOSMetrics:log-stream:{stream}")],
+                ),
+            ],
+        )
+        policy.node.add_dependency(self.resource)
+
+    def _publish(self, path: str) -> None:
+        values = {
+            "Endpoint": ("endpoint", self.endpoint_address, "writer endpoint address"),
+            "Port": ("port", str(self.port), "port"),
+            "SecretArn": ("secret-arn", self.secret.secret_arn, "master user secret ARN"),
+        }
+        self.parameter_path = path
+        for name, (leaf, value, what) in values.items():
+            ssm.StringParameter(
+                self,
+                f"{name}Parameter",
+                parameter_name=f"{path}/{leaf}",
+                string_value=value,
+                description=f"{self.identifier}: {what}",
+            )
+            CfnOutput(self, name, value=value, description=f"{self.identifier}: {what}")
+
+    def _warn_about_risky_choices(
+        self, deletion_protection: bool, removal_policy: RemovalPolicy
+    ) -> None:
+        annotations = Annotations.of(self)
+        if self.deployment is Deployment.SINGLE_AZ:
+            annotations.add_warning_v2(
+                "rds-ha:single-az",
+                f"{self.identifier} is single-AZ: no standby, so an instance or AZ failure is an "
+                "outage until RDS replaces the instance. Use it for development only.",
+            )
+        if not deletion_protection:
+            annotations.add_warning_v2(
+                "rds-ha:no-deletion-protection",
+                f"{self.identifier} has deletion protection off: one API call can delete it.",
+            )
+        if removal_policy == RemovalPolicy.DESTROY:
+            annotations.add_warning_v2(
+                "rds-ha:destroy",
+                f"{self.identifier} has removal policy DESTROY: deleting the stack or the "
+                "construct deletes the database with no final snapshot.",
+            )
+
+    # --- public API ------------------------------------------------------------------------
+
+    @property
+    def endpoint_port(self) -> int:
+        return self.port
+
+    def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
+        """Let ``grantee`` log in as ``db_user`` with IAM database authentication.
+
+        Network access is separate: ``database.connections.allow_default_port_from(app)``.
+        RDS offers IAM database authentication on DB instances, not on Multi-AZ DB clusters.
+        """
+        if self.deployment is Deployment.MULTI_AZ_CLUSTER:
+            raise ConfigurationError(
+                self.node.path,
+                [
+                    "grant_connect: Multi-AZ DB clusters do not support IAM database "
+                    "authentication; grant read access to the secret instead (database.secret)"
+                ],
+            )
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["rds-db:connect"],
+            resource_arns=[
+                Stack.of(self).format_arn(
+                    service="rds-db",
+                    resource="dbuser",
+                    resource_name=f"{self._resource_id_attr}/{db_user}",
+                    arn_format=_COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+
+    def allow_connections_from(
+        self, other: ec2.IConnectable, description: str | None = None
+    ) -> None:
+        """Open the database port to ``other`` (a security group, an instance, a Lambda...)."""
+        self.connections.allow_default_port_from(
+            other, description or f"Connections to {self.identifier}"
+        )
+
+    @property
+    def metric_dimensions(self) -> dict[str, str]:
+        if self.deployment is Deployment.MULTI_AZ_CLUSTER:
+            return {"DBClusterIdentifier": self.identifier}
+        return {"DBInstanceIdentifier": self.identifier}
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str = "Average",
+        period: Duration | None = None,
+        unit: cloudwatch.Unit | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """Any AWS/RDS metric of this database."""
+        return cloudwatch.Metric(
+            namespace="AWS/RDS",
+            metric_name=metric_name,
+            dimensions_map=self.metric_dimensions,
+            statistic=statistic,
+            period=period or Duration.minutes(1),
+            unit=unit,
+            label=label,
+        )
+
+    def metric_cpu_utilization(self, **kwargs: object) -> cloudwatch.Metric:
+        return self.metric("CPUUtilization", **kwargs)  # type: ignore[arg-type]
+
+    def metric_freeable_memory(self, **kwargs: object) -> cloudwatch.Metric:
+        """Bytes."""
+        return self.metric("FreeableMemory", **kwargs)  # type: ignore[arg-type]
+
+    def metric_free_storage_space(self, **kwargs: object) -> cloudwatch.Metric:
+        """Bytes."""
+        return self.metric("FreeStorageSpace", **kwargs)  # type: ignore[arg-type]
+
+    def metric_database_connections(self, **kwargs: object) -> cloudwatch.Metric:
+        return self.metric("DatabaseConnections", **kwargs)  # type: ignore[arg-type]
+
+    def metric_read_latency(self, **kwargs: object) -> cloudwatch.Metric:
+        """Seconds."""
+        return self.metric("ReadLatency", **kwargs)  # type: ignore[arg-type]
+
+    def metric_write_latency(self, **kwargs: object) -> cloudwatch.Metric:
+        """Seconds."""
+        return self.metric("WriteLatency", **kwargs)  # type: ignore[arg-type]
+
+    def metric_disk_queue_depth(self, **kwargs: object) -> cloudwatch.Metric:
+        return self.metric("DiskQueueDepth", **kwargs)  # type: ignore[arg-type]
+
+    def metric_db_load(self, **kwargs: object) -> cloudwatch.Metric:
+        """Average active sessions (Performance Insights)."""
+        return self.metric("DBLoad", **kwargs)  # type: ignore[arg-type]
+
+    def metric_swap_usage(self, **kwargs: object) -> cloudwatch.Metric:
+        """Bytes."""
+        return self.metric("SwapUsage", **kwargs)  # type: ignore[arg-type]
+
+    def metric_replica_lag(self, **kwargs: object) -> cloudwatch.Metric:
+        """Seconds."""
+        return self.metric("ReplicaLag", **kwargs)  # type: ignore[arg-type]
+
+
+class _CommonSettings:
+    """Settings shared verbatim by the instance and the cluster resource."""
+
+    def __init__(
+        self,
+        *,
+        backup_window: str,
+        maintenance_window: str,
+        deletion_protection: bool,
+        removal_policy: RemovalPolicy,
+        master_username: str,
+        database_name: str | None,
+        monitoring_interval_seconds: int,
+    ) -> None:
+        self.backup_window = backup_window
+        self.maintenance_window = maintenance_window
+        self.deletion_protection = deletion_protection
+        self.removal_policy = removal_policy
+        self.master_username = master_username
+        self.database_name = database_name
+        self.monitoring_interval_seconds = monitoring_interval_seconds
+
+
+def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rds.IInstanceEngine:
+    major = profile.major_version(version)
+    if engine is Engine.POSTGRES:
+        return rds.DatabaseInstanceEngine.postgres(
+            version=rds.PostgresEngineVersion.of(version, major)
+        )
+    if engine is Engine.MYSQL:
+        return rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.of(version, major))
+    return rds.DatabaseInstanceEngine.maria_db(version=rds.MariaDbEngineVersion.of(version, major))

@@ -1,0 +1,1 @@
+"""Per-environment stacks that compose the rds_ha constructs."""

@@ -1,0 +1,185 @@
+"""Per-environment configuration: ``environments.toml`` validated into frozen models.
+
+Every problem in every environment is reported at once, each naming the environment, the key,
+the value and what is allowed, before any construct is built.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from rds_ha import defaults
+from rds_ha.engines import PROFILES, Deployment, Engine
+from rds_ha.errors import ConfigurationError
+from rds_ha.validation import database_problems
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "environments.toml"
+
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+Cidr = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class EnvironmentConfig(_Strict):
+    """One ``[environments.<name>]`` table."""
+
+    name: str
+    account: AccountId
+    region: Region
+    engine: Engine
+    engine_version: str
+    instance_class: str
+    deployment: Deployment
+    allocated_storage_gib: int
+    max_allocated_storage_gib: int
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    alarm_emails: tuple[Email, ...]
+    production: bool = Field(
+        default=False, description="Production rules apply (true by default for 'prod')."
+    )
+    removal_policy: Literal["retain", "snapshot", "destroy"] | None = None
+    database_identifier: str | None = None
+    database_name: str | None = None
+    master_username: str = defaults.MASTER_USERNAME
+    port: int | None = None
+    monitoring_interval_seconds: int = defaults.MONITORING_INTERVAL_SECONDS
+    log_retention_days: int = 365
+    vpc_id: VpcId | None = None
+    vpc_cidr: Cidr = "10.0.0.0/16"
+    parameters: dict[str, str | int | float] = Field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.production or self.name == "prod"
+
+    @property
+    def effective_removal_policy(self) -> str:
+        return self.removal_policy or ("retain" if self.is_production else "snapshot")
+
+    @property
+    def stack_name(self) -> str:
+        return f"rds-ha-{self.name}"
+
+    @property
+    def identifier(self) -> str:
+        return self.database_identifier or f"rds-ha-{self.name}"
+
+    def problems(self) -> list[str]:
+        """Cross-field rules; the field types are already checked."""
+        problems = database_problems(
+            engine=self.engine,
+            deployment=self.deployment,
+            engine_version=self.engine_version,
+            instance_class=self.instance_class,
+            region=self.region,
+            identifier=self.identifier,
+            allocated_storage_gib=self.allocated_storage_gib,
+            max_allocated_storage_gib=self.max_allocated_storage_gib,
+            backup_retention_days=self.backup_retention_days,
+            backup_window=self.backup_window,
+            maintenance_window=self.maintenance_window,
+            monitoring_interval_seconds=self.monitoring_interval_seconds,
+            port=self.port or PROFILES[self.engine].port,
+            master_username=self.master_username,
+            parameters=self.parameters,
+        )
+        if self.log_retention_days not in defaults.LOG_RETENTION_BY_DAYS:
+            problems.append(
+                f"log_retention_days={self.log_retention_days}: must be one of "
+                f"{', '.join(map(str, defaults.LOG_RETENTION_BY_DAYS))}"
+            )
+        if self.is_production:
+            problems += self._production_problems()
+        return problems
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        if self.deployment is Deployment.SINGLE_AZ:
+            problems.append(
+                "deployment='single-az': production needs a standby; allowed: "
+                "'multi-az-instance', 'multi-az-cluster'"
+            )
+        if not self.deletion_protection:
+            problems.append("deletion_protection=false: production requires true")
+        if self.effective_removal_policy != "retain":
+            problems.append(f"removal_policy={self.removal_policy!r}: production requires 'retain'")
+        if not self.alarm_emails:
+            problems.append("alarm_emails=[]: production needs at least one address")
+        return problems
+
+
+class AppConfig(_Strict):
+    environments: dict[str, EnvironmentConfig]
+
+    def select(self, name: str | None) -> list[EnvironmentConfig]:
+        """One environment by name, or all of them for ``None``."""
+        if name is None:
+            return list(self.environments.values())
+        if name not in self.environments:
+            raise ConfigurationError(
+                "env",
+                [
+                    f"env={name!r}: no such environment; valid: "
+                    f"{', '.join(sorted(self.environments))}"
+                ],
+            )
+        return [self.environments[name]]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"{location}: required key is missing"
+    if error["type"] == "extra_forbidden":
+        return f"{location}={error['input']!r}: unknown key"
+    message = re.sub(r"^Value error, ", "", error["msg"])
+    return f"{location}={error['input']!r}: {message}"
+
+
+def parse_config(data: dict[str, Any], source: str = "environments.toml") -> AppConfig:
+    """Validate raw TOML data; raises ConfigurationError listing every problem."""
+    environments = data.get("environments")
+    problems: list[str] = [
+        f"{key}: unknown top-level table; allowed: environments"
+        for key in data
+        if key != "environments"
+    ]
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigurationError(source, [*problems, "environments: no [environments.<name>]"])
+    parsed: dict[str, EnvironmentConfig] = {}
+    for name, table in environments.items():
+        try:
+            environment = EnvironmentConfig.model_validate({**table, "name": name})
+        except ValidationError as error:
+            problems += [f"[{name}] {_describe(e)}" for e in error.errors()]
+            continue
+        problems += [f"[{name}] {problem}" for problem in environment.problems()]
+        parsed[name] = environment
+    if problems:
+        raise ConfigurationError(source, problems)
+    return AppConfig(environments=parsed)
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG_PATH) -> AppConfig:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigurationError(str(path), ["file not found"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(str(path), [f"not valid TOML: {error}"]) from None
+    return parse_config(data, source=str(path))
