@@ -52,7 +52,7 @@ unit: setup
 	pytest -n 2 --dist loadfile
 
 cfn-lint: synth
-	cfn-lint cdk.out/*.template.json
+	cfn-lint
 
 test: lint unit cfn-lint
 	@echo "make test: all checks passed"

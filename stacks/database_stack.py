@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from rds_ha import HighlyAvailableDatabase, defaults
-from rds_ha.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.keys import create_database_key
 from stacks.config import EnvironmentConfig
 from stacks.network import DatabaseNetwork
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import CfnResource, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -80,3 +80,13 @@ class DatabaseNetwork(Construct):
                 )
             },
         )
+        _ignore_redundant_depends_on(Stack.of(self))
+
+
+def _ignore_redundant_depends_on(stack: Stack) -> None:
+    """CDK's restrict-default-security-group provider sets a DependsOn next to a GetAtt on the
+    same role; cfn-lint W3005 flags that. Silence it on that one resource only."""
+    provider = stack.node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+    handler = provider and provider.node.try_find_child("Handler")
+    if isinstance(handler, CfnResource):
+        handler.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})

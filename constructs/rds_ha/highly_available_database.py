@@ -361,8 +361,8 @@ class HighlyAvailableDatabase(Construct):
         """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this database's stream.
 
         Enhanced monitoring writes to the RDSOSMetrics log group, one stream per instance named
-        by its resource id. The policy is attached after the database exists so it can name that
-        stream exactly; the role itself is all RDS needs at creation.
+        by its resource id. The policy names that stream through the instance's DbiResourceId, so
+        it is attached once the instance exists; at creation RDS only needs the role.
         """
         stack = Stack.of(self)
 
@@ -378,7 +378,7 @@ class HighlyAvailableDatabase(Construct):
             # A cluster's member instances have resource ids CloudFormation does not expose.
             "*" if self.deployment is Deployment.MULTI_AZ_CLUSTER else self._resource_id_attr
         )
-        policy = iam.ManagedPolicy(
+        iam.ManagedPolicy(
             self,
             "MonitoringPolicy",
             description=f"{self.identifier}: enhanced monitoring metrics to RDSOSMetrics",
@@ -401,7 +401,6 @@ class HighlyAvailableDatabase(Construct):
                 ),
             ],
         )
-        policy.node.add_dependency(self.resource)
 
     def _publish(self, path: str) -> None:
         values = {
