@@ -1,0 +1,553 @@
+"""Synth-level tests of HighlyAvailableDatabase: defaults, every engine and deployment, props,
+validation and warnings. Each stack is synthesized once per module."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Annotations, Match, Template
+from conftest import TEST_ENV, isolated_vpc, nag_violations
+
+from rds_ha import ConfigurationError, Deployment, Engine, HighlyAvailableDatabase
+
+DB_INSTANCE = "AWS::RDS::DBInstance"
+DB_CLUSTER = "AWS::RDS::DBCluster"
+
+
+class Built:
+    def __init__(self, *, grant_to_app: str | None = None, **props: object) -> None:
+        self.app = cdk.App()
+        self.stack = cdk.Stack(self.app, "Shop", env=TEST_ENV)
+        self.app_role = iam.Role(
+            self.stack, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")
+        )
+        self.database = HighlyAvailableDatabase(
+            self.stack, "Orders", vpc=isolated_vpc(self.stack), **props
+        )
+        if grant_to_app:
+            self.database.grant_connect(self.app_role, grant_to_app)
+        self.template = Template.from_stack(self.stack)
+
+
+@pytest.fixture(scope="module")
+def default() -> Built:
+    return Built(grant_to_app="orders_app")
+
+
+@pytest.fixture(scope="module")
+def mysql_cluster() -> Built:
+    return Built(engine=Engine.MYSQL, deployment=Deployment.MULTI_AZ_CLUSTER)
+
+
+@pytest.fixture(scope="module")
+def mariadb_single_az() -> Built:
+    return Built(
+        engine=Engine.MARIADB,
+        deployment=Deployment.SINGLE_AZ,
+        deletion_protection=False,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        instance_class="db.t4g.medium",
+        parameters={"long_query_time": 2},
+    )
+
+
+# --- defaults: the highly available configuration -------------------------------------------
+
+
+def test_default_database_is_multi_az_postgres_on_gp3_with_autoscaling(default: Built) -> None:
+    default.template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "Engine": "postgres",
+            "EngineVersion": "17.9",
+            "MultiAZ": True,
+            "DBInstanceClass": "db.m7g.large",
+            "StorageType": "gp3",
+            "AllocatedStorage": "100",
+            "MaxAllocatedStorage": 500,
+        },
+    )
+
+
+def test_default_database_is_encrypted_with_its_own_rotating_key(default: Built) -> None:
+    key_ref = {"Fn::GetAtt": [Match.string_like_regexp("^OrdersKey"), "Arn"]}
+    default.template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "StorageEncrypted": True,
+            "KmsKeyId": key_ref,
+            "PerformanceInsightsKMSKeyId": key_ref,
+            "MasterUserSecret": {"KmsKeyId": key_ref},
+        },
+    )
+    default.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    keys = default.template.find_resources("AWS::KMS::Key")
+    assert [key["DeletionPolicy"] for key in keys.values()] == ["Retain"]
+
+
+def test_credentials_are_managed_and_rotated_by_rds_with_iam_auth_on(default: Built) -> None:
+    default.template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "ManageMasterUserPassword": True,
+            "MasterUserPassword": Match.absent(),
+            "MasterUsername": "rdsha_admin",
+            "EnableIAMDatabaseAuthentication": True,
+        },
+    )
+    # RDS rotates its managed secret itself: no rotation Lambda that would need network access.
+    default.template.resource_count_is("AWS::Lambda::Function", 0)
+    default.template.resource_count_is("AWS::SecretsManager::Secret", 0)
+
+
+def test_database_is_private_on_a_non_default_port_with_no_ingress(default: Built) -> None:
+    default.template.has_resource_properties(
+        DB_INSTANCE, {"PubliclyAccessible": False, "Port": "15432"}
+    )
+    default.template.has_resource_properties(
+        "AWS::EC2::SecurityGroup", {"SecurityGroupIngress": Match.absent()}
+    )
+    default.template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+
+
+def test_backups_are_kept_seven_days_outside_the_maintenance_window(default: Built) -> None:
+    default.template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "BackupRetentionPeriod": 7,
+            "PreferredBackupWindow": "02:00-02:30",
+            "PreferredMaintenanceWindow": "sun:03:00-sun:03:30",
+            "CopyTagsToSnapshot": True,
+            "DeleteAutomatedBackups": False,
+            "AutoMinorVersionUpgrade": True,
+            "AllowMajorVersionUpgrade": False,
+            "DeletionProtection": True,
+        },
+    )
+
+
+def test_default_removal_policy_keeps_a_final_snapshot(default: Built) -> None:
+    instance = next(iter(default.template.find_resources(DB_INSTANCE).values()))
+    assert instance["DeletionPolicy"] == "Snapshot"
+    assert instance["UpdateReplacePolicy"] == "Snapshot"
+
+
+def test_identifier_is_fixed_so_a_replacement_fails_instead_of_creating_an_empty_database(
+    default: Built,
+) -> None:
+    default.template.has_resource_properties(DB_INSTANCE, {"DBInstanceIdentifier": "shop-orders"})
+
+
+def test_parameter_group_enforces_tls_and_logs_slow_queries_and_connections(
+    default: Built,
+) -> None:
+    default.template.has_resource_properties(
+        "AWS::RDS::DBParameterGroup",
+        {
+            "Family": "postgres17",
+            "Parameters": Match.object_like(
+                {
+                    "rds.force_ssl": "1",
+                    "log_min_duration_statement": "1000",
+                    "log_connections": "1",
+                    "log_disconnections": "1",
+                }
+            ),
+        },
+    )
+
+
+def test_every_postgres_log_type_is_exported_to_an_encrypted_log_group_with_retention(
+    default: Built,
+) -> None:
+    log_types = ["postgresql", "upgrade", "iam-db-auth-error"]
+    default.template.has_resource_properties(DB_INSTANCE, {"EnableCloudwatchLogsExports": log_types})
+    for log_type in log_types:
+        default.template.has_resource_properties(
+            "AWS::Logs::LogGroup",
+            {
+                "LogGroupName": f"/aws/rds/instance/shop-orders/{log_type}",
+                "RetentionInDays": 365,
+                "KmsKeyId": Match.any_value(),
+            },
+        )
+    instance = next(iter(default.template.find_resources(DB_INSTANCE).values()))
+    # RDS would otherwise create them first, unencrypted and never expiring.
+    assert len(instance["DependsOn"]) == 3
+
+
+def test_key_policy_lets_cloudwatch_logs_use_the_key_for_this_databases_log_groups(
+    default: Built,
+) -> None:
+    key = next(iter(default.template.find_resources("AWS::KMS::Key").values()))
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    logs_statements = [
+        s for s in statements if s["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    ]
+    assert len(logs_statements) == 1
+    condition = json.dumps(logs_statements[0]["Condition"]["ArnLike"])
+    assert "kms:EncryptionContext:aws:logs:arn" in condition
+    assert ":logs:eu-west-1:111111111111:log-group:/aws/rds/instance/shop-orders/*" in condition
+
+
+def test_enhanced_monitoring_and_performance_insights_are_on(default: Built) -> None:
+    default.template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "MonitoringInterval": 60,
+            "MonitoringRoleArn": Match.any_value(),
+            "EnablePerformanceInsights": True,
+            "PerformanceInsightsRetentionPeriod": 7,
+        },
+    )
+
+
+def test_monitoring_role_may_write_only_this_instances_metrics_stream(default: Built) -> None:
+    policy = next(iter(default.template.find_resources("AWS::IAM::ManagedPolicy").values()))
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    resources = json.dumps([statement["Resource"] for statement in statements])
+    assert ":log-group:RDSOSMetrics" in resources
+    assert ":log-group:RDSOSMetrics:log-stream:" in resources
+    assert "DbiResourceId" in resources
+    assert "*" not in resources
+    monitoring_role = {
+        name: role
+        for name, role in default.template.find_resources("AWS::IAM::Role").items()
+        if name.startswith("OrdersMonitoringRole")
+    }
+    (role,) = monitoring_role.values()
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert "Policies" not in role["Properties"]
+
+
+def test_endpoint_port_and_secret_are_published_as_outputs_and_ssm_parameters(
+    default: Built,
+) -> None:
+    for leaf in ("endpoint", "port", "secret-arn"):
+        default.template.has_resource_properties(
+            "AWS::SSM::Parameter", {"Name": f"/rds-ha/shop-orders/{leaf}"}
+        )
+    outputs = default.template.find_outputs("*")
+    assert {name.rstrip("0123456789ABCDEF") for name in outputs} == {
+        "OrdersEndpoint",
+        "OrdersPort",
+        "OrdersSecretArn",
+    }
+
+
+def test_grant_connect_allows_rds_db_connect_for_one_user(default: Built) -> None:
+    default.template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Action": "rds-db:connect",
+                            "Resource": {
+                                "Fn::Join": [
+                                    "",
+                                    Match.array_with(
+                                        [
+                                            Match.string_like_regexp(":dbuser:$"),
+                                            {
+                                                "Fn::GetAtt": [
+                                                    Match.string_like_regexp("^Orders"),
+                                                    "DbiResourceId",
+                                                ]
+                                            },
+                                            "/orders_app",
+                                        ]
+                                    ),
+                                ]
+                            },
+                        }
+                    )
+                ]
+            }
+        },
+    )
+
+
+def test_metrics_are_keyed_by_the_instance_identifier(default: Built) -> None:
+    metric = default.database.metric_freeable_memory()
+    assert metric.namespace == "AWS/RDS"
+    assert metric.metric_name == "FreeableMemory"
+    assert metric.dimensions == {"DBInstanceIdentifier": "shop-orders"}
+
+
+def test_default_database_has_no_cdk_nag_findings_in_any_pack(default: Built) -> None:
+    findings = [
+        finding
+        for finding in nag_violations(default.app, default.stack)
+        # The test's bare VPC and application role are scaffolding, not part of the construct.
+        if "/Vpc/" not in finding
+        and "/AppRole/" not in finding
+        and "RDSInBackupPlan" not in finding
+    ]
+    assert findings == []
+
+
+def test_the_only_finding_on_the_database_is_the_missing_backup_plan(default: Built) -> None:
+    findings = {
+        finding.split(" at ")[0]
+        for finding in nag_violations(default.app, default.stack)
+        if "/Orders/" in finding
+    }
+    assert findings <= {"HIPAA.Security-RDSInBackupPlan", "NIST.800.53.R5-RDSInBackupPlan"}
+
+
+# --- other engines and deployments -----------------------------------------------------------
+
+
+def test_multi_az_cluster_has_a_writer_and_readable_standbys_on_nvme_classes(
+    mysql_cluster: Built,
+) -> None:
+    mysql_cluster.template.resource_count_is(DB_INSTANCE, 0)
+    mysql_cluster.template.has_resource_properties(
+        DB_CLUSTER,
+        {
+            "Engine": "mysql",
+            "DBClusterInstanceClass": "db.m6gd.large",
+            "StorageType": "gp3",
+            "AllocatedStorage": 400,
+            "Iops": 12000,
+            "StorageEncrypted": True,
+            "ManageMasterUserPassword": True,
+            "PubliclyAccessible": False,
+            "DeletionProtection": True,
+            "CopyTagsToSnapshot": True,
+            "Port": 13306,
+            "EnableCloudwatchLogsExports": ["error", "general", "slowquery"],
+            "PerformanceInsightsEnabled": True,
+            "MonitoringInterval": 60,
+            # RDS does not offer IAM database authentication on Multi-AZ DB clusters.
+            "EnableIAMDatabaseAuthentication": Match.absent(),
+        },
+    )
+    mysql_cluster.template.has_resource_properties(
+        "AWS::RDS::DBClusterParameterGroup",
+        {"Family": "mysql8.4", "Parameters": Match.object_like({"require_secure_transport": "1"})},
+    )
+    cluster = next(iter(mysql_cluster.template.find_resources(DB_CLUSTER).values()))
+    assert cluster["DeletionPolicy"] == "Snapshot"
+
+
+def test_cluster_metrics_use_the_cluster_identifier(mysql_cluster: Built) -> None:
+    assert mysql_cluster.database.metric_cpu_utilization().dimensions == {
+        "DBClusterIdentifier": "shop-orders"
+    }
+
+
+def test_grant_connect_on_a_cluster_explains_why_it_is_not_possible(mysql_cluster: Built) -> None:
+    with pytest.raises(ConfigurationError, match="do not support IAM database authentication"):
+        mysql_cluster.database.grant_connect(mysql_cluster.app_role, "app")
+
+
+def test_mariadb_logs_connections_through_the_audit_plugin(mariadb_single_az: Built) -> None:
+    mariadb_single_az.template.has_resource_properties(
+        "AWS::RDS::OptionGroup",
+        {
+            "EngineName": "mariadb",
+            "OptionConfigurations": [
+                Match.object_like(
+                    {
+                        "OptionName": "MARIADB_AUDIT_PLUGIN",
+                        "OptionSettings": [
+                            {"Name": "SERVER_AUDIT_EVENTS", "Value": "CONNECT,QUERY_DDL"}
+                        ],
+                    }
+                )
+            ],
+        },
+    )
+    mariadb_single_az.template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "MultiAZ": False,
+            "EnableCloudwatchLogsExports": [
+                "audit",
+                "error",
+                "general",
+                "slowquery",
+                "iam-db-auth-error",
+            ],
+        },
+    )
+
+
+def test_user_parameters_are_merged_over_the_defaults(mariadb_single_az: Built) -> None:
+    mariadb_single_az.template.has_resource_properties(
+        "AWS::RDS::DBParameterGroup",
+        {
+            "Parameters": Match.object_like(
+                {"long_query_time": "2", "require_secure_transport": "1", "log_output": "FILE"}
+            )
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("warning_id", "text"),
+    [
+        ("rds-ha:single-az", "single-AZ: no standby"),
+        ("rds-ha:no-deletion-protection", "deletion protection off"),
+        ("rds-ha:destroy", "removal policy DESTROY"),
+    ],
+)
+def test_risky_choices_carry_warnings_with_stable_ids(
+    mariadb_single_az: Built, warning_id: str, text: str
+) -> None:
+    Annotations.from_stack(mariadb_single_az.stack).has_warning(
+        "/Shop/Orders", Match.string_like_regexp(f"{text}.*\\[ack: {warning_id}\\]")
+    )
+
+
+def test_safe_defaults_carry_no_warnings(default: Built) -> None:
+    warnings = Annotations.from_stack(default.stack).find_warning("*", Match.any_value())
+    assert [w for w in warnings if "rds-ha:" in str(w.entry.data)] == []
+
+
+def test_destroy_removal_policy_is_rendered(mariadb_single_az: Built) -> None:
+    instance = next(iter(mariadb_single_az.template.find_resources(DB_INSTANCE).values()))
+    assert instance["DeletionPolicy"] == "Delete"
+
+
+def test_an_existing_key_and_custom_settings_are_used_as_given() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Custom", env=TEST_ENV)
+    key = kms.Key(stack, "SharedKey", enable_key_rotation=True)
+    HighlyAvailableDatabase(
+        stack,
+        "Db",
+        vpc=isolated_vpc(stack),
+        encryption_key=key,
+        identifier="payments-db",
+        backup_retention_days=35,
+        backup_window="22:00-22:30",
+        maintenance_window="sat:23:00-sun:00:00",
+        allocated_storage_gib=50,
+        max_allocated_storage_gib=60,
+        port=6000,
+        database_name="payments",
+        log_retention=logs.RetentionDays.TWO_YEARS,
+        monitoring_interval_seconds=15,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+        parameter_path="/apps/payments/db",
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.has_resource_properties(
+        DB_INSTANCE,
+        {
+            "DBInstanceIdentifier": "payments-db",
+            "BackupRetentionPeriod": 35,
+            "PreferredBackupWindow": "22:00-22:30",
+            "PreferredMaintenanceWindow": "sat:23:00-sun:00:00",
+            "AllocatedStorage": "50",
+            "MaxAllocatedStorage": 60,
+            "Port": "6000",
+            "DBName": "payments",
+            "MonitoringInterval": 15,
+            "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("^SharedKey"), "Arn"]},
+        },
+    )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 731})
+    template.has_resource_properties("AWS::SSM::Parameter", {"Name": "/apps/payments/db/endpoint"})
+    instance = next(iter(template.find_resources(DB_INSTANCE).values()))
+    assert instance["DeletionPolicy"] == "Retain"
+
+
+# --- validation: every problem at once, each naming field, value and what is allowed ---------
+
+
+def _build(**props: object) -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Bad", env=TEST_ENV)
+    HighlyAvailableDatabase(stack, "Db", vpc=isolated_vpc(stack), **props)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        _build(
+            backup_retention_days=0,
+            backup_window="03:00-03:10",
+            maintenance_window="sunday 4am",
+            allocated_storage_gib=10,
+            engine_version="16.3",
+            port=80,
+            monitoring_interval_seconds=7,
+        )
+    message = str(error.value)
+    assert error.value.where == "Bad/Db"
+    assert "7 problem(s)" in message
+    for expected in (
+        "backup_retention_days=0: must be 1-35",
+        "backup_window: '03:00-03:10' lasts 10 minutes; it must last at least 30 minutes",
+        "maintenance_window: 'sunday 4am' is not ddd:hh:mm-ddd:hh:mm",
+        "allocated_storage_gib=10: gp3 storage must be 20-65536 GiB",
+        "engine_version='16.3': '16.3' is not a PostgreSQL version that RDS offers",
+        "port=80: must be 1150-65535",
+        "monitoring_interval_seconds=7: must be one of 1, 5, 10, 15, 30, 60",
+    ):
+        assert expected in message
+
+
+def test_fails_when_backup_window_overlaps_maintenance_window() -> None:
+    with pytest.raises(ConfigurationError, match="backup_window='03:00-04:00' overlaps"):
+        _build(backup_window="03:00-04:00", maintenance_window="sun:03:30-sun:04:30")
+
+
+def test_fails_when_max_allocated_storage_is_not_above_allocated() -> None:
+    with pytest.raises(ConfigurationError, match=r"max_allocated_storage_gib=100: must be above"):
+        _build(allocated_storage_gib=100, max_allocated_storage_gib=100)
+
+
+@pytest.mark.parametrize(
+    ("engine", "parameters", "expected"),
+    [
+        (Engine.POSTGRES, {"rds.force_ssl": 0}, "parameters.rds.force_ssl='0': rds-ha enforces TLS"),
+        (
+            Engine.MYSQL,
+            {"require_secure_transport": "OFF"},
+            "parameters.require_secure_transport='OFF': rds-ha enforces TLS",
+        ),
+        (Engine.MYSQL, {"log_output": "TABLE"}, "parameters.log_output='TABLE': the slow query"),
+        (
+            Engine.POSTGRES,
+            {"slow_query_log": 1},
+            "parameters.slow_query_log: not a PostgreSQL parameter",
+        ),
+        (Engine.MARIADB, {"rds.force_ssl": 1}, "parameters.rds.force_ssl: not a MariaDB parameter"),
+    ],
+)
+def test_rejects_parameters_that_weaken_tls_or_logging_or_belong_to_another_engine(
+    engine: Engine, parameters: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        _build(engine=engine, parameters=parameters)
+    assert expected in str(error.value)
+
+
+def test_rejects_mariadb_as_a_multi_az_cluster() -> None:
+    with pytest.raises(ConfigurationError, match="Multi-AZ DB clusters for PostgreSQL and MySQL"):
+        _build(engine=Engine.MARIADB, deployment=Deployment.MULTI_AZ_CLUSTER)
+
+
+def test_rejects_an_instance_class_the_cluster_deployment_does_not_offer() -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"instance_class='db.m7g.large': 'db.m7g.large' is not offered"
+    ):
+        _build(deployment=Deployment.MULTI_AZ_CLUSTER, instance_class="db.m7g.large")
+
+
+def test_rejects_an_invalid_identifier_and_master_username() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        _build(identifier="Orders--DB", master_username="1admin")
+    assert "identifier='Orders--DB': must be 1-63 lower-case" in str(error.value)
+    assert "master_username='1admin'" in str(error.value)
