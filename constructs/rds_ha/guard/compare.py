@@ -163,7 +163,9 @@ def _replacement_causes(
     ]
     causes: dict[str, list[_Cause]] = {}
     for logical_id in common:
-        direct = list(_direct_causes(old_resources[logical_id], new_resources[logical_id]))
+        direct = _most_specific(
+            _direct_causes(old_resources[logical_id], new_resources[logical_id])
+        )
         if direct:
             causes[logical_id] = direct
     replaced = {lid for lid, found in causes.items() if any(not c.conditional for c in found)}
@@ -171,14 +173,20 @@ def _replacement_causes(
     while changed:
         changed = False
         for logical_id in common:
-            indirect = list(
-                _indirect_causes(old_resources[logical_id], new_resources[logical_id], replaced)
-            )
-            if indirect and logical_id not in replaced:
-                causes.setdefault(logical_id, []).extend(indirect)
-                if any(not cause.conditional for cause in indirect):
-                    replaced.add(logical_id)
-                    changed = True
+            if logical_id not in replaced and any(
+                not cause.conditional
+                for cause in _indirect_causes(
+                    old_resources[logical_id], new_resources[logical_id], replaced
+                )
+            ):
+                replaced.add(logical_id)
+                changed = True
+    for logical_id in common:
+        indirect = list(
+            _indirect_causes(old_resources[logical_id], new_resources[logical_id], replaced)
+        )
+        if indirect:
+            causes.setdefault(logical_id, []).extend(indirect)
     return causes
 
 
@@ -196,6 +204,13 @@ def _direct_causes(old: Resource, new: Resource) -> Iterator[_Cause]:
         after = resolve_pointer(_properties(new), pointer)
         if before != after:
             yield _Cause(pointer, conditional, before, after)
+
+
+def _most_specific(causes: Iterator[_Cause]) -> list[_Cause]:
+    """Schemas list both ``/properties/A`` and ``/properties/A/B``; report only ``A/B``."""
+    found = list(causes)
+    pointers = [cause.pointer for cause in found]
+    return [c for c in found if not any(p.startswith(c.pointer + "/") for p in pointers)]
 
 
 def _indirect_causes(old: Resource, new: Resource, replaced: set[str]) -> Iterator[_Cause]:
