@@ -356,6 +356,16 @@ def test_new_asset_hash_in_a_lambda_function_produces_no_finding(baseline, curre
     assert findings(baseline, current) == []
 
 
+def test_new_asset_hash_in_a_create_only_property_produces_no_finding(baseline, current):
+    for template, digest in ((baseline, "a" * 64), (current, "b" * 64)):
+        resources(template)["Layer"] = {
+            "Type": "AWS::Lambda::LayerVersion",
+            "Properties": {"Content": {"S3Bucket": "cdk-assets", "S3Key": f"{digest}.zip"}},
+        }
+
+    assert findings(baseline, current) == []
+
+
 def test_cdk_metadata_changes_are_ignored(baseline, current):
     props(current, "CDKMetadata")["Analytics"] = "v2:deflate64:B"
 

@@ -231,7 +231,8 @@ def _changes(
     resource_type = old["Type"]
     stateful = is_stateful(resource_type)
     for cause in causes:
-        yield _replacement(stack, logical_id, old, new, cause, stateful=stateful)
+        if stateful or cause.via or not _only_asset_hash_changed(cause.old, cause.new):
+            yield _replacement(stack, logical_id, old, new, cause, stateful=stateful)
     if not stateful:
         # Properties changed in place on a resource holding no data: listed, never blocking.
         covered = {pointer_to_property(c.pointer).split(".")[0] for c in causes}
@@ -242,6 +243,11 @@ def _changes(
     covered = {pointer_to_property(c.pointer).split(".")[0] for c in causes}
     covered |= {pointer_to_property(p) for p in _protection_pointers(resource_type)}
     yield from _in_place(stack, logical_id, old, new, covered, normalise=lambda value: value)
+
+
+def _only_asset_hash_changed(before: Any, after: Any) -> bool:
+    """A new CDK asset (e.g. a Lambda layer's bundle) replaces the resource by design."""
+    return without_asset_hashes(before) == without_asset_hashes(after)
 
 
 def _protection_pointers(resource_type: str) -> tuple[str, ...]:
