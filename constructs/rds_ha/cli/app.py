@@ -29,3 +29,7 @@ def _global_options(
 
 def main() -> None:
     app()
+
+
+# Registers `guard` and `protect` on the app.
+from rds_ha.cli import guard_cmd  # noqa: E402, F401

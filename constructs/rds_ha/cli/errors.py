@@ -3,10 +3,15 @@ with the code below, without a traceback, both from the console script and from 
 
 from __future__ import annotations
 
-import click
+try:
+    # typer >= 0.24 runs its own copy of click and only catches that copy's ClickException;
+    # a plain click.ClickException would escape as a traceback with exit code 1.
+    from typer._click.exceptions import ClickException
+except ImportError:  # older typer runs on click itself
+    from click import ClickException
 
 
-class RdsHaError(click.ClickException):
+class RdsHaError(ClickException):
     """Base class for expected failures (exit 1)."""
 
     exit_code = 1
