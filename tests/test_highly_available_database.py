@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
-from conftest import TEST_ENV, isolated_vpc, nag_violations
+from synth_helpers import TEST_ENV, isolated_vpc, nag_violations
 
 from rds_ha import ConfigurationError, Deployment, Engine, HighlyAvailableDatabase
 
@@ -166,7 +166,9 @@ def test_every_postgres_log_type_is_exported_to_an_encrypted_log_group_with_rete
     default: Built,
 ) -> None:
     log_types = ["postgresql", "upgrade", "iam-db-auth-error"]
-    default.template.has_resource_properties(DB_INSTANCE, {"EnableCloudwatchLogsExports": log_types})
+    default.template.has_resource_properties(
+        DB_INSTANCE, {"EnableCloudwatchLogsExports": log_types}
+    )
     for log_type in log_types:
         default.template.has_resource_properties(
             "AWS::Logs::LogGroup",
@@ -511,7 +513,11 @@ def test_fails_when_max_allocated_storage_is_not_above_allocated() -> None:
 @pytest.mark.parametrize(
     ("engine", "parameters", "expected"),
     [
-        (Engine.POSTGRES, {"rds.force_ssl": 0}, "parameters.rds.force_ssl='0': rds-ha enforces TLS"),
+        (
+            Engine.POSTGRES,
+            {"rds.force_ssl": 0},
+            "parameters.rds.force_ssl='0': rds-ha enforces TLS",
+        ),
         (
             Engine.MYSQL,
             {"require_secure_transport": "OFF"},

@@ -1,0 +1,85 @@
+"""Shared helpers for synth-level tests (importable as ``synth_helpers``)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+
+from stacks.compliance import PACKS, add_compliance_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_ENV = cdk.Environment(account="111111111111", region="eu-west-1")
+
+
+def project_context() -> dict[str, Any]:
+    """The context the CDK CLI gives app.py: cdk.json's feature flags and cdk.context.json."""
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
+    return context
+
+
+def isolated_vpc(scope: cdk.Stack, construct_id: str = "Vpc") -> ec2.Vpc:
+    return ec2.Vpc(
+        scope,
+        construct_id,
+        max_azs=3,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="db", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        ],
+    )
+
+
+def nag_violations(app: cdk.App, stack: cdk.Stack) -> list[str]:
+    """Every finding (any severity) of the four cdk-nag packs on ``stack``, as
+    ``rule-id at construct-path`` lines. Runs the packs directly, so acknowledgments are not
+    applied: use it for constructs, and ``ComplianceSynth`` for whole apps."""
+    findings = []
+    for pack in PACKS:
+        report = pack(app).validate_scope(stack)
+        for violation in report.violations:
+            for resource in violation.violating_resources:
+                findings.append(f"{violation.rule_name} at {resource.construct_path}")
+    return findings
+
+
+class ComplianceSynth:
+    """Synthesizes an app once, as ``cdk synth`` does: the four packs registered as validation
+    plugins, acknowledgments honoured, the report read from the cloud assembly."""
+
+    def __init__(self, app: cdk.App) -> None:
+        add_compliance_checks(app)
+        self.outdir = Path(app.outdir)
+        try:
+            app.synth()
+        except RuntimeError as error:
+            if "ValidationFailed" not in str(error):
+                raise
+        report = json.loads((self.outdir / "validation-report.json").read_text())
+        self.violations = [
+            f"{violation['ruleName']} ({violation['severity']}) at {construct['constructPath']}"
+            for plugin in report["pluginReports"]
+            for violation in plugin["violations"]
+            for construct in violation["violatingConstructs"]
+        ]
+        # aws-cdk-lib's own template validation acknowledges some of its findings itself
+        # (e.g. W3010 for the AZs the VPC reads from context); only cdk-nag's count here.
+        self.acknowledged = [
+            f"{violation['ruleName']} at {violation['acknowledgedAt']}: {violation['reason']}"
+            for plugin in report["pluginReports"]
+            if plugin["pluginName"] != "CloudFormation Validate"
+            for violation in plugin.get("suppressedViolations", [])
+        ]
+
+    def template(self, stack: cdk.Stack) -> Template:
+        return Template.from_json(json.loads((self.outdir / stack.template_file).read_text()))
+
+
+def compliance_app() -> cdk.App:
+    return cdk.App(context=project_context(), outdir=tempfile.mkdtemp(prefix="rds-ha-synth-"))

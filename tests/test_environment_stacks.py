@@ -1,0 +1,170 @@
+"""Each environment's stack from the committed environments.toml: network, database settings,
+production protections and zero cdk-nag findings. The app is synthesized once per module."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Match
+from synth_helpers import ComplianceSynth, compliance_app
+
+from stacks.config import load_config
+from stacks.database_stack import DatabaseStack
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+class SynthesizedApp:
+    def __init__(self) -> None:
+        self.app = compliance_app()
+        self.config = load_config()
+        self.stacks = {
+            env.name: DatabaseStack(self.app, config=env) for env in self.config.select(None)
+        }
+        self.synth = ComplianceSynth(self.app)
+        self.templates = {name: self.synth.template(stack) for name, stack in self.stacks.items()}
+
+
+@pytest.fixture(scope="module")
+def synthesized() -> SynthesizedApp:
+    return SynthesizedApp()
+
+
+def test_every_environment_has_zero_cdk_nag_findings_in_all_four_packs(
+    synthesized: SynthesizedApp,
+) -> None:
+    assert synthesized.synth.violations == []
+
+
+def test_the_only_acknowledged_finding_is_the_database_backup_plan(
+    synthesized: SynthesizedApp,
+) -> None:
+    rules = {line.split(" at ")[0] for line in synthesized.synth.acknowledged}
+    places = {line.split(" at ")[1].split(":")[0] for line in synthesized.synth.acknowledged}
+    assert rules == {"HIPAA.Security-RDSInBackupPlan", "NIST.800.53.R5-RDSInBackupPlan"}
+    assert places == {f"rds-ha-{env}/Database/Resource" for env in ENVIRONMENTS}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_database_runs_in_isolated_subnets_across_three_azs_without_nat(
+    synthesized: SynthesizedApp, env: str
+) -> None:
+    template = synthesized.templates[env]
+    template.resource_count_is("AWS::EC2::Subnet", 3)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    zones = {s["Properties"]["AvailabilityZone"] for s in subnets.values()}
+    assert zones == {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+    assert all(not s["Properties"]["MapPublicIpOnLaunch"] for s in subnets.values())
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_vpc_flow_logs_go_to_an_encrypted_log_group(synthesized: SynthesizedApp, env: str) -> None:
+    template = synthesized.templates[env]
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog", {"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"}
+    )
+    template.has_resource_properties(
+        "AWS::Logs::LogGroup",
+        {"LogGroupName": f"/rds-ha/vpc-flow-logs/rds-ha-{env}", "KmsKeyId": Match.any_value()},
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_database_settings_come_from_the_environment_table(
+    synthesized: SynthesizedApp, env: str
+) -> None:
+    config = synthesized.config.environments[env]
+    synthesized.templates[env].has_resource_properties(
+        "AWS::RDS::DBInstance",
+        {
+            "DBInstanceIdentifier": f"rds-ha-{env}",
+            "DBInstanceClass": config.instance_class,
+            "EngineVersion": config.engine_version,
+            "MultiAZ": True,
+            "BackupRetentionPeriod": config.backup_retention_days,
+            "PreferredBackupWindow": config.backup_window,
+            "PreferredMaintenanceWindow": config.maintenance_window,
+            "DeletionProtection": True,
+            "AllocatedStorage": str(config.allocated_storage_gib),
+            "MaxAllocatedStorage": config.max_allocated_storage_gib,
+        },
+    )
+
+
+def test_staging_parameters_are_merged_over_the_defaults(synthesized: SynthesizedApp) -> None:
+    synthesized.templates["staging"].has_resource_properties(
+        "AWS::RDS::DBParameterGroup",
+        {"Parameters": Match.object_like({"log_min_duration_statement": "500"})},
+    )
+
+
+def test_prod_retains_database_key_and_logs_and_has_termination_protection(
+    synthesized: SynthesizedApp,
+) -> None:
+    template = synthesized.templates["prod"]
+    assert synthesized.stacks["prod"].termination_protection is True
+    for resource_type in ("AWS::RDS::DBInstance", "AWS::KMS::Key", "AWS::Logs::LogGroup"):
+        for resource in template.find_resources(resource_type).values():
+            assert resource["DeletionPolicy"] == "Retain", resource_type
+            assert resource["UpdateReplacePolicy"] == "Retain", resource_type
+
+
+def test_non_production_stacks_keep_a_final_snapshot(synthesized: SynthesizedApp) -> None:
+    for env in ("dev", "staging"):
+        assert synthesized.stacks[env].termination_protection is False
+        (instance,) = synthesized.templates[env].find_resources("AWS::RDS::DBInstance").values()
+        assert instance["DeletionPolicy"] == "Snapshot"
+
+
+def test_each_environment_uses_its_own_account_and_region(synthesized: SynthesizedApp) -> None:
+    accounts = {name: stack.account for name, stack in synthesized.stacks.items()}
+    assert accounts == {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
+    assert {stack.region for stack in synthesized.stacks.values()} == {"eu-west-1"}
+
+
+# --- app.py as cdk runs it --------------------------------------------------------------------
+
+
+def _run_app(tmp_path: Path, **context: str) -> subprocess.CompletedProcess[str]:
+    """Run app.py the way the CDK CLI does: context and output directory in the environment."""
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(tmp_path / "out"),
+        "CDK_CONTEXT_JSON": json.dumps(context),
+    }
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_app_reports_a_config_error_cleanly_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[environments.prod]\naccount = "1"\n')
+    result = _run_app(tmp_path, config=str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "rds-ha configuration error" in result.stderr
+    assert "[prod] account='1'" in result.stderr
+    assert "[prod] region: required key is missing" in result.stderr
+
+
+def test_app_lists_valid_environments_for_an_unknown_name(tmp_path: Path) -> None:
+    result = _run_app(tmp_path, env="qa")
+    assert result.returncode == 2
+    assert "env='qa': no such environment; valid: dev, prod, staging" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_app_synthesizes_one_environment_when_asked(tmp_path: Path) -> None:
+    result = _run_app(tmp_path, env="staging")
+    assert result.returncode == 0, result.stderr
+    templates = sorted(p.name for p in (tmp_path / "out").glob("*.template.json"))
+    assert templates == ["rds-ha-staging.template.json"]
