@@ -141,7 +141,13 @@ def _run_app(tmp_path: Path, **context: str) -> subprocess.CompletedProcess[str]
         "CDK_CONTEXT_JSON": json.dumps(context),
     }
     return subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "app.py"],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
