@@ -15,13 +15,15 @@ NODE_STAMP := node_modules/.npm-ci-done
 ENV ?=
 CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 
-.PHONY: help setup synth test lint format unit cfn-lint guard bench clean
+.PHONY: help setup synth test lint format unit cfn-lint guard baseline bench clean
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
 	@echo "make test    lint, unit and synth tests, cfn-lint, cdk-nag and the data-safety guard"
 	@echo "make bench   run the benchmarks"
 	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
+	@echo "make guard   fail if the new templates would replace or delete stateful resources"
+	@echo "make baseline  accept the current templates as the guard's baseline (commit them)"
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)
 
@@ -54,7 +56,17 @@ unit: setup
 cfn-lint: synth
 	cfn-lint
 
-test: lint unit cfn-lint
+# The data-safety guard: a fresh synth must not delete, replace or unprotect anything stateful
+# in the committed baselines. After an intended change, `make baseline` and commit the result
+# with the reason in the message.
+guard: synth
+	rds-ha guard baselines cdk.out
+
+baseline: synth
+	rm -rf baselines && mkdir -p baselines
+	cp cdk.out/*.template.json baselines/
+
+test: lint unit cfn-lint guard
 	@echo "make test: all checks passed"
 
 bench: setup

@@ -9,10 +9,12 @@ cdk synth -c config=other.toml # another configuration file
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 
 from rds_ha.errors import ConfigurationError
+from rds_ha.guard.stack_policy import write_stack_policy
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
 from stacks.database_stack import DatabaseStack
@@ -26,10 +28,13 @@ def main() -> None:
     except ConfigurationError as error:
         print(f"rds-ha configuration error in {error}", file=sys.stderr)
         sys.exit(2)
-    for environment in environments:
-        DatabaseStack(app, config=environment)
+    stacks = [DatabaseStack(app, config=environment) for environment in environments]
     add_compliance_checks(app)
-    app.synth()
+    assembly = app.synth()
+    for stack in stacks:
+        if stack.config.is_production:
+            # Next to the template, for `rds-ha protect` or `aws cloudformation set-stack-policy`.
+            write_stack_policy(Path(assembly.directory) / stack.template_file)
 
 
 if __name__ == "__main__":
