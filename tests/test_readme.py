@@ -6,8 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,9 +16,11 @@ def _example() -> str:
     return match.group(1)
 
 
-def test_readme_construct_example_synthesizes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
-    exec(compile(_example(), "README.md", "exec"), {"__name__": "readme_example"})
+def test_readme_construct_example_synthesizes(tmp_path: Path) -> None:
+    # The jsii runtime may already run in this worker, so CDK_OUTDIR would not reach it.
+    code = _example().replace("cdk.App()", f"cdk.App(outdir={str(tmp_path)!r})")
+    assert str(tmp_path) in code
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
     template = json.loads((tmp_path / "Orders.template.json").read_text())
     types = [resource["Type"] for resource in template["Resources"].values()]
     assert types.count("AWS::RDS::DBInstance") == 1
