@@ -29,3 +29,6 @@ def _global_options(
 
 def main() -> None:
     app()
+
+
+from rds_ha.cli import commands as _commands  # noqa: E402, F401  (registers the commands)

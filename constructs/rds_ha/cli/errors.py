@@ -3,10 +3,15 @@ with the code below, without a traceback, both from the console script and from 
 
 from __future__ import annotations
 
-import click
+try:
+    # typer >= 0.20 runs its own vendored click; only its ClickException is caught and printed
+    # without a traceback, a `click.ClickException` would escape as a crash.
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click import ClickException
 
 
-class RdsHaError(click.ClickException):
+class RdsHaError(ClickException):
     """Base class for expected failures (exit 1)."""
 
     exit_code = 1
