@@ -153,7 +153,7 @@ def failover(
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     ops_failover.check_failover(database, target_instance)
-    before = ops_failover.placement(rds, database)
+    _, before = ops_failover.describe(rds, database)
     plan = ops_failover.plan_failover(database, before, target_instance)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return

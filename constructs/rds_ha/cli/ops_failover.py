@@ -24,14 +24,17 @@ class Placement:
     az: str | None
 
 
-def placement(rds: Any, database: Database) -> Placement:
+def describe(rds: Any, database: Database) -> tuple[str, Placement]:
+    """The database's status and where its writer runs."""
     if database.kind == CLUSTER:
         cluster = find_cluster(rds, database.identifier) or {}
-        writer = cluster_writer(cluster) or "unknown"
-        instance = find_instance(rds, writer) if writer != "unknown" else None
-        return Placement(writer, (instance or {}).get("AvailabilityZone"))
+        writer = cluster_writer(cluster)
+        instance = find_instance(rds, writer) if writer else None
+        placed = Placement(writer or "unknown", (instance or {}).get("AvailabilityZone"))
+        return cluster.get("Status", "unknown"), placed
     instance = find_instance(rds, database.identifier) or {}
-    return Placement(database.identifier, instance.get("AvailabilityZone"))
+    placed = Placement(database.identifier, instance.get("AvailabilityZone"))
+    return instance.get("DBInstanceStatus", "unknown"), placed
 
 
 def check_failover(database: Database, target_instance: str | None = None) -> None:
@@ -103,10 +106,7 @@ def wait_for_failover(
 
     def poll() -> tuple[bool, str]:
         nonlocal seen_busy, last
-        current = find_cluster if database.kind == CLUSTER else find_instance
-        raw = current(rds, database.identifier) or {}
-        status = raw.get("Status") or raw.get("DBInstanceStatus") or "unknown"
-        last = placement(rds, database)
+        status, last = describe(rds, database)
         moved = (last.writer, last.az) != (before.writer, before.az)
         if status != "available":
             seen_busy = True
