@@ -114,3 +114,10 @@ def test_doctor_restore_and_scale_up_through_the_console_script(moto_server, mon
     assert described["DBInstanceClass"] == "db.r6g.xlarge"
     refused = rds_ha(moto_server, "scale-up", "orders-db", "--to", "db.r6g.large", "--yes")
     assert refused.returncode == 2
+
+    # moto_server answers describe_pending_maintenance_actions with an HTML 500 page: the CLI
+    # reports it as a failed AWS call, without a traceback.
+    maintenance = rds_ha(moto_server, "maintenance", "orders-db")
+    assert maintenance.returncode == 1
+    assert "AWS call failed" in maintenance.stderr
+    assert "Traceback" not in maintenance.stderr

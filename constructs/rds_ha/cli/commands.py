@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from rich.console import Console
 
 from rds_ha import instance_classes as ic
@@ -31,7 +31,7 @@ from rds_ha.cli.databases import (
     require_available,
     require_instance,
 )
-from rds_ha.cli.errors import CheckFailedError, RdsHaError, UnsafeOperationError
+from rds_ha.cli.errors import AWS_FAILURES, CheckFailedError, RdsHaError, UnsafeOperationError
 from rds_ha.cli.output import duration, emit, table
 from rds_ha.cli.plans import approve
 
@@ -65,8 +65,8 @@ def aws_errors(command: F) -> F:
             raise CheckFailedError(
                 f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}"
             ) from None
-        except BotoCoreError as error:
-            raise CheckFailedError(f"could not reach AWS: {error}") from None
+        except AWS_FAILURES as error:
+            raise CheckFailedError(f"AWS call failed: {error}") from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -11,6 +11,14 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click import ClickException
 
 
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+# What a failed AWS call can raise: a service error, a transport error, or a response that is not
+# AWS's (a proxy's HTML page, an API the endpoint does not implement).
+AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
+
+
 class RdsHaError(ClickException):
     """Base class for expected failures (exit 1)."""
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from rds_ha.cli.databases import CLUSTER, INSTANCE, Database
+from rds_ha.cli.errors import AWS_FAILURES
 from rds_ha.cli.output import duration
 
 PASS, WARN, FAIL, ERROR = "pass", "warn", "fail", "error"
@@ -230,7 +229,7 @@ def run_checks(
             continue
         try:
             results.append(check(database, clients, thresholds, now))
-        except (ClientError, BotoCoreError) as error:
+        except AWS_FAILURES as error:
             # A check that cannot run is not a pass: it fails the audit, saying why.
             results.append(Check(check_id, ERROR, f"could not check: {error}"))
     return results
