@@ -31,5 +31,6 @@ def main() -> None:
     app()
 
 
-# Registers `guard` and `protect` on the app.
-from rds_ha.cli import guard_cmd  # noqa: E402, F401
+# Register the commands on the app.
+from rds_ha.cli import commands as _commands  # noqa: E402, F401
+from rds_ha.cli import guard_cmd as _guard_cmd  # noqa: E402, F401

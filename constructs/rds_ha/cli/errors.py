@@ -4,11 +4,19 @@ with the code below, without a traceback, both from the console script and from 
 from __future__ import annotations
 
 try:
-    # typer >= 0.24 runs its own copy of click and only catches that copy's ClickException;
-    # a plain click.ClickException would escape as a traceback with exit code 1.
+    # typer >= 0.20 runs its own vendored click; only its ClickException is caught and printed
+    # without a traceback, a `click.ClickException` would escape as a crash.
     from typer._click.exceptions import ClickException
-except ImportError:  # older typer runs on click itself
+except ImportError:  # pragma: no cover - older typer on the real click
     from click import ClickException
+
+
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+# What a failed AWS call can raise: a service error, a transport error, or a response that is not
+# AWS's (a proxy's HTML page, an API the endpoint does not implement).
+AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
 
 class RdsHaError(ClickException):

@@ -1,0 +1,533 @@
+"""The `rds-ha` commands: thin typer wrappers around the ops_* modules, which hold the logic."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import typer
+from botocore.exceptions import ClientError
+from rich.console import Console
+
+from rds_ha import instance_classes as ic
+from rds_ha.cli import (
+    ops_advise,
+    ops_doctor,
+    ops_failover,
+    ops_maintenance,
+    ops_restore,
+    ops_scale,
+    ops_snapshot,
+    waiting,
+)
+from rds_ha.cli.app import app
+from rds_ha.cli.context import CliContext
+from rds_ha.cli.databases import (
+    check_identifier,
+    find_database,
+    require_available,
+    require_instance,
+)
+from rds_ha.cli.errors import AWS_FAILURES, CheckFailedError, RdsHaError, UnsafeOperationError
+from rds_ha.cli.output import duration, emit, table
+from rds_ha.cli.plans import approve
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan and change nothing.")]
+DbId = Annotated[str, typer.Argument(help="DB instance (or Multi-AZ DB cluster) identifier.")]
+
+
+def _timeout(default: int) -> Any:
+    return Annotated[
+        int,
+        typer.Option(
+            "--timeout", min=1, help=f"Seconds to wait before giving up (default {default})."
+        ),
+    ]
+
+
+def aws_errors(command: F) -> F:
+    """AWS errors become exit 1 with the service's own message, without a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RdsHaError:
+            raise
+        except ClientError as error:
+            info = error.response.get("Error", {})
+            raise CheckFailedError(
+                f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}"
+            ) from None
+        except AWS_FAILURES as error:
+            raise CheckFailedError(f"AWS call failed: {error}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _cli(ctx: typer.Context) -> CliContext:
+    return ctx.obj
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status_style(status: str) -> str:
+    colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(status, "dim")
+    return f"[{colour}]{status.upper()}[/{colour}]"
+
+
+@app.command()
+@aws_errors
+def doctor(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option("--skip", help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}."),
+    ] = None,
+    min_backup_retention_days: Annotated[int, typer.Option(min=1, max=35)] = 7,
+    max_data_loss_minutes: Annotated[float, typer.Option(min=1)] = 15.0,
+) -> None:
+    """Audit a live database; exit 1 if any check fails (use it to gate CI)."""
+    cli = _cli(ctx)
+    unknown = sorted(set(skip or []) - set(ops_doctor.CHECKS))
+    if unknown:
+        raise UnsafeOperationError(
+            f"--skip {', '.join(unknown)}: unknown check; allowed: {', '.join(ops_doctor.CHECKS)}."
+        )
+    rds = cli.client("rds")
+    database = find_database(rds, db_id)
+    clients = ops_doctor.Clients(rds=rds, cloudwatch=cli.client("cloudwatch"))
+    thresholds = ops_doctor.Thresholds(min_backup_retention_days, max_data_loss_minutes)
+    results = ops_doctor.run_checks(
+        database, clients, thresholds=thresholds, skip=frozenset(skip or []), now=_now()
+    )
+    failed = ops_doctor.failed(results)
+    data = {
+        "database": database.identifier,
+        "kind": database.kind,
+        "passed": not failed,
+        "checks": [r.as_dict() for r in results],
+    }
+
+    def render(console: Console) -> None:
+        rows = [(r.id, _status_style(r.status), r.detail) for r in results]
+        console.print(
+            table(
+                f"doctor {database.identifier} ({database.kind})",
+                ["Check", "Status", "Detail"],
+                rows,
+            )
+        )
+        console.print(f"{len(results) - len(failed)} of {len(results)} checks passed or skipped.")
+
+    emit(cli, data, render)
+    if failed:
+        raise CheckFailedError(f"{len(failed)} check(s) failed: {', '.join(r.id for r in failed)}")
+
+
+@app.command()
+@aws_errors
+def failover(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    target_instance: Annotated[
+        str | None, typer.Option(help="DB cluster only: the reader to promote.")
+    ] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    timeout: _timeout(1200) = 1200,
+) -> None:
+    """Fail over to the standby (forced failover) and report the time and the AZ change."""
+    cli = _cli(ctx)
+    rds = cli.client("rds")
+    database = find_database(rds, db_id)
+    ops_failover.check_failover(database, target_instance)
+    _, before = ops_failover.describe(rds, database)
+    plan = ops_failover.plan_failover(database, before, target_instance)
+    if not approve(cli, plan, yes=yes, dry_run=dry_run):
+        return
+    timer = waiting.DEFAULT_TIMER
+    started = timer.clock()
+    ops_failover.start_failover(rds, database, target_instance)
+    after = ops_failover.wait_for_failover(
+        rds, database, before, timeout_seconds=timeout, timer=timer
+    )
+    seconds = timer.clock() - started
+    data = {
+        "database": database.identifier,
+        "writer_before": before.writer,
+        "az_before": before.az,
+        "writer_after": after.writer,
+        "az_after": after.az,
+        "seconds": round(seconds, 1),
+    }
+    emit(
+        cli,
+        data,
+        lambda c: c.print(
+            f"Failed over {database.identifier} in {duration(seconds)}: "
+            f"{before.writer} in {before.az} -> {after.writer} in {after.az}."
+        ),
+    )
+
+
+@app.command()
+@aws_errors
+def restore(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    target: Annotated[str, typer.Option("--target", help="Identifier of the new instance.")],
+    to: Annotated[
+        str | None, typer.Option("--to", help="Restore time, ISO 8601 with offset.")
+    ] = None,
+    latest: Annotated[bool, typer.Option("--latest", help="Latest restorable time.")] = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    timeout: _timeout(7200) = 7200,
+) -> None:
+    """Restore to a point in time into a new instance configured like the source."""
+    cli = _cli(ctx)
+    if (to is None) == (not latest):
+        raise UnsafeOperationError("give exactly one of --to TIME or --latest.")
+    restore_time = ops_restore.parse_restore_time(to) if to is not None else None
+    target_id = check_identifier("--target", target)
+    rds = cli.client("rds")
+    source = ops_restore.load_source(rds, db_id)
+    window = ops_restore.restore_window(rds, source)
+    ops_restore.check_restore(rds, source, target_id, restore_time, window)
+    params = ops_restore.restore_parameters(rds, source, target_id, restore_time)
+    plan = ops_restore.plan_restore(source, params, window)
+    if not approve(cli, plan, yes=yes, dry_run=dry_run):
+        return
+    requested = _now()
+    point = restore_time or window.latest
+    rds.restore_db_instance_to_point_in_time(**params)
+    restored = ops_restore.wait_for_instance(
+        rds,
+        target_id,
+        timeout_seconds=timeout,
+        timer=waiting.DEFAULT_TIMER,
+        what=f"restore into {target_id}",
+    )
+    mismatches = ops_restore.verify_restored(source, restored)
+    endpoint = restored.get("Endpoint", {})
+    loss = (requested - point).total_seconds()
+    data = {
+        "source": source.identifier,
+        "target": target_id,
+        "restore_time": point,
+        "endpoint": f"{endpoint.get('Address')}:{endpoint.get('Port')}",
+        "data_loss_window_seconds": round(loss),
+        "mismatches": mismatches,
+    }
+
+    def render(console: Console) -> None:
+        console.print(f"Restored {source.identifier} as of {point.isoformat()} into {target_id}.")
+        console.print(f"Endpoint: {data['endpoint']}")
+        console.print(
+            f"Data loss window: {duration(loss)} (changes after {point.isoformat()} are not in "
+            f"{target_id})."
+        )
+
+    emit(cli, data, render)
+    if mismatches:
+        raise CheckFailedError(
+            f"{target_id} differs from {source.identifier}: {'; '.join(mismatches)}"
+        )
+
+
+@app.command()
+@aws_errors
+def snapshot(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    snapshot_id: Annotated[
+        str | None, typer.Option(help="Default: <DB_ID>-rds-ha-<UTC timestamp>.")
+    ] = None,
+    export_to: Annotated[str | None, typer.Option(help="Export to this S3 bucket.")] = None,
+    role: Annotated[str | None, typer.Option(help="IAM role ARN RDS uses to write.")] = None,
+    kms_key: Annotated[str | None, typer.Option(help="KMS key ARN for the export.")] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    timeout: _timeout(7200) = 7200,
+) -> None:
+    """Take a manual snapshot, optionally export it to S3, and wait for both."""
+    cli = _cli(ctx)
+    ops_snapshot.check_export_options(export_to, role, kms_key)
+    rds = cli.client("rds")
+    database = require_instance(rds, db_id, "snapshot")
+    require_available(database, "a snapshot")
+    snap_id = snapshot_id or ops_snapshot.snapshot_id_for(database, _now())
+    ops_snapshot.check_snapshot(rds, database, snap_id)
+    plan = ops_snapshot.plan_snapshot(database, snap_id, export_to)
+    # Only a single-AZ snapshot touches the running database (an I/O pause), so only it asks.
+    if not approve(cli, plan, yes=yes or database.multi_az, dry_run=dry_run):
+        return
+    timer = waiting.DEFAULT_TIMER
+    snap = ops_snapshot.create_snapshot(
+        rds, database, snap_id, timeout_seconds=timeout, timer=timer
+    )
+    data: dict[str, Any] = {
+        "database": database.identifier,
+        "snapshot": snap_id,
+        "snapshot_arn": snap.get("DBSnapshotArn"),
+        "export": None,
+    }
+    if export_to:
+        task = ops_snapshot.export_snapshot(
+            rds,
+            snap,
+            bucket=export_to,
+            role=role or "",
+            kms_key=kms_key or "",
+            timeout_seconds=timeout,
+            timer=timer,
+        )
+        data["export"] = {
+            "task": task.get("ExportTaskIdentifier"),
+            "status": task.get("Status"),
+            "location": f"s3://{export_to}/{snap_id}/",
+        }
+
+    def render(console: Console) -> None:
+        console.print(f"Snapshot {snap_id} of {database.identifier} is available.")
+        if data["export"]:
+            console.print(f"Exported to {data['export']['location']} ({data['export']['status']}).")
+
+    emit(cli, data, render)
+
+
+@app.command("scale-up")
+@aws_errors
+def scale_up(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    to: Annotated[str, typer.Option("--to", help="Target class, e.g. db.r6g.xlarge.")],
+    now: Annotated[
+        bool, typer.Option("--now", help="Apply now, not in the next maintenance window.")
+    ] = False,
+    allow_downsize: Annotated[
+        bool, typer.Option(help="Allow a class that is not larger than the current one.")
+    ] = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    timeout: _timeout(3600) = 3600,
+) -> None:
+    """Change the instance class (Multi-AZ: standby first, then a failover)."""
+    cli = _cli(ctx)
+    rds = cli.client("rds")
+    database = require_instance(rds, db_id, "scale-up")
+    change = ops_scale.check_class_change(database, to, allow_downsize=allow_downsize)
+    warning = ops_scale.orderable_warning(rds, database, change.target.name)
+    plan = ops_scale.plan_scale(database, change, now=now, warning=warning)
+    if not approve(cli, plan, yes=yes, dry_run=dry_run):
+        return
+    result = ops_scale.apply_scale(
+        rds, database, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
+    )
+    data = {
+        "database": database.identifier,
+        "from": change.current.name,
+        "to": change.target.name,
+        **result,
+    }
+
+    def render(console: Console) -> None:
+        if result["state"] == "scheduled":
+            window = database.raw.get("PreferredMaintenanceWindow", "unknown")
+            console.print(
+                f"Scheduled: {database.identifier} changes to {change.target.name} in the next "
+                f"maintenance window ({window} UTC)."
+            )
+        else:
+            took = f" in {duration(result['seconds'])}" if "seconds" in result else ""
+            console.print(f"{database.identifier} now runs {result['instance_class']}{took}.")
+
+    emit(cli, data, render)
+
+
+class ApplyWhen(StrEnum):
+    IMMEDIATE = "immediate"
+    NEXT_MAINTENANCE = "next-maintenance"
+
+
+@app.command()
+@aws_errors
+def maintenance(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    apply: Annotated[
+        ApplyWhen | None, typer.Option("--apply", help="Apply the pending actions.")
+    ] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    timeout: _timeout(3600) = 3600,
+) -> None:
+    """List pending maintenance actions; with --apply, apply them."""
+    cli = _cli(ctx)
+    rds = cli.client("rds")
+    database = find_database(rds, db_id)
+    actions = ops_maintenance.describe_actions(rds, database)
+    applied: dict[str, Any] | None = None
+    if apply is not None and actions:
+        if apply is ApplyWhen.IMMEDIATE:
+            require_available(database, "applying maintenance now")
+        plan = ops_maintenance.plan_maintenance(database, actions, apply.value)
+        if not approve(cli, plan, yes=yes, dry_run=dry_run):
+            return
+        waited = ops_maintenance.apply_actions(
+            rds,
+            database,
+            actions,
+            apply.value,
+            timeout_seconds=timeout,
+            timer=waiting.DEFAULT_TIMER,
+        )
+        applied = {"opt_in_type": apply.value, "seconds": waited}
+    data = {"database": database.identifier, "pending": actions, "applied": applied}
+
+    def render(console: Console) -> None:
+        if not actions:
+            console.print(f"No pending maintenance for {database.identifier}.")
+            return
+        rows = [
+            (
+                a["action"],
+                a["description"],
+                a["opt_in_status"],
+                _date(a["auto_applied_after"]),
+                _date(a["forced_apply_date"]),
+            )
+            for a in actions
+        ]
+        console.print(
+            table(
+                f"pending maintenance for {database.identifier}",
+                ["Action", "Description", "Opt-in", "Auto-applied after", "Forced on"],
+                rows,
+            )
+        )
+        if applied:
+            console.print(f"Applied ({applied['opt_in_type']}).")
+
+    emit(cli, data, render)
+
+
+def _date(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+
+@app.command()
+@aws_errors
+def advise(
+    ctx: typer.Context,
+    db_id: DbId,
+    *,
+    days: Annotated[int, typer.Option(min=1, max=455, help="History to read, in days.")] = 14,
+) -> None:
+    """Recommend the smallest class that keeps the load under the warning thresholds."""
+    cli = _cli(ctx)
+    rds = cli.client("rds")
+    database = require_instance(rds, db_id, "advise")
+    spec = ic.lookup(database.instance_class or "")
+    if spec is None:
+        raise UnsafeOperationError(
+            f"{database.identifier} runs {database.instance_class!r}, which the instance-class "
+            "catalog does not know; advise cannot size it."
+        )
+    history = ops_advise.fetch_history(cli.client("cloudwatch"), database, end=_now(), days=days)
+    storage = float(database.raw.get("AllocatedStorage") or 0)
+    usage = ops_advise.summarize(history, spec, storage)
+    advice = ops_advise.recommend(database, spec, usage)
+    recommended = advice.recommended.name if advice.recommended else None
+    data = {
+        "database": database.identifier,
+        "instance_class": spec.name,
+        "days": days,
+        "metrics": {
+            name: None
+            if u is None
+            else {
+                "unit": u.unit,
+                "p95": round(u.p95, 2),
+                "max": round(u.max, 2),
+                "trend_per_week": round(u.trend_per_week, 3),
+                "samples": u.samples,
+            }
+            for name, u in usage.items()
+        },
+        "needed": {
+            "vcpus": round(advice.needed_vcpus, 2),
+            "memory_gib": round(advice.needed_memory_gib, 2),
+        },
+        "verdict": advice.verdict,
+        "recommended_class": recommended,
+        "reasons": advice.reasons,
+        "notes": advice.notes,
+    }
+
+    def render(console: Console) -> None:
+        rows = []
+        for name, u in usage.items():
+            if u is None:
+                rows.append((name, "no data", "", "", "", ""))
+                continue
+            arrow = "↗" if u.trend_per_week > 0 else ("↘" if u.trend_per_week < 0 else "→")
+            rows.append(
+                (
+                    name,
+                    u.unit,
+                    f"{u.p95:.1f}",
+                    f"{u.max:.1f}",
+                    f"{arrow} {u.trend_per_week:+.2f}/week",
+                    u.spark,
+                )
+            )
+        console.print(
+            table(
+                f"{database.identifier} ({spec.name}), last {days} days",
+                ["Metric", "Unit", "p95", "Max", "Trend", "History"],
+                rows,
+            )
+        )
+        for reason in advice.reasons:
+            console.print(f"  {reason}")
+        console.print(_verdict_line(database.identifier, spec.name, advice))
+        for note in advice.notes:
+            console.print(f"[dim]Note: {note}[/dim]")
+
+    emit(cli, data, render)
+    if advice.verdict == "no-data":
+        raise CheckFailedError(
+            f"no CloudWatch data for {database.identifier} in the last {days} days; cannot advise."
+        )
+
+
+def _verdict_line(db_id: str, current: str, advice: ops_advise.Recommendation) -> str:
+    name = advice.recommended.name if advice.recommended else None
+    if advice.verdict == "scale-up":
+        return (
+            f"[bold]Recommendation:[/bold] scale up to {name}: rds-ha scale-up {db_id} --to {name}"
+        )
+    if advice.verdict == "can-shrink":
+        return f"[bold]Recommendation:[/bold] {current} fits; {name} would also fit."
+    if advice.verdict == "fits":
+        return f"[bold]Recommendation:[/bold] {current} fits the workload; no change."
+    if advice.verdict == "too-large-for-catalog":
+        return "[bold]Recommendation:[/bold] no catalog class is large enough; scale out."
+    return "[bold]Recommendation:[/bold] none (no data)."

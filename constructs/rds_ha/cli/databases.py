@@ -1,0 +1,120 @@
+"""Finding the database a command is about, and reading what it is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rds_ha.cli.errors import UnsafeOperationError
+
+INSTANCE = "instance"
+CLUSTER = "cluster"
+
+# RDS identifiers: 1-63 letters, digits or hyphens, starting with a letter, no "--", no trailing
+# hyphen. RDS lower-cases them, so upper case is accepted and folded.
+_IDENTIFIER = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
+
+
+def check_identifier(field: str, value: str) -> str:
+    folded = value.strip().lower()
+    if not _IDENTIFIER.match(folded):
+        raise UnsafeOperationError(
+            f"{field} {value!r} is not a valid RDS identifier: 1-63 letters, digits or hyphens, "
+            "starting with a letter, without '--' or a trailing hyphen."
+        )
+    return folded
+
+
+@dataclass(frozen=True)
+class Database:
+    kind: str  # INSTANCE or CLUSTER
+    raw: dict[str, Any]
+
+    @property
+    def identifier(self) -> str:
+        key = "DBInstanceIdentifier" if self.kind == INSTANCE else "DBClusterIdentifier"
+        return self.raw[key]
+
+    @property
+    def arn(self) -> str:
+        return self.raw["DBInstanceArn" if self.kind == INSTANCE else "DBClusterArn"]
+
+    @property
+    def status(self) -> str:
+        return self.raw.get("DBInstanceStatus" if self.kind == INSTANCE else "Status", "unknown")
+
+    @property
+    def multi_az(self) -> bool:
+        return bool(self.raw.get("MultiAZ"))
+
+    @property
+    def engine(self) -> str:
+        return self.raw.get("Engine", "")
+
+    @property
+    def instance_class(self) -> str | None:
+        key = "DBInstanceClass" if self.kind == INSTANCE else "DBClusterInstanceClass"
+        return self.raw.get(key)
+
+
+def _error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+    except ClientError as error:
+        if _error_code(error) == "DBInstanceNotFound":
+            return None
+        raise
+
+
+def find_cluster(rds: Any, identifier: str) -> dict[str, Any] | None:
+    try:
+        return rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
+    except ClientError as error:
+        if _error_code(error) in ("DBClusterNotFoundFault", "DBClusterNotFound"):
+            return None
+        raise
+
+
+def find_database(rds: Any, identifier: str, *, clusters: bool = True) -> Database:
+    """The DB instance, else the Multi-AZ DB cluster, named ``identifier``; exit 2 if neither."""
+    identifier = check_identifier("DB_ID", identifier)
+    instance = find_instance(rds, identifier)
+    if instance is not None:
+        return Database(INSTANCE, instance)
+    cluster = find_cluster(rds, identifier) if clusters else None
+    if cluster is not None:
+        return Database(CLUSTER, cluster)
+    what = "DB instance or DB cluster" if clusters else "DB instance"
+    region = rds.meta.region_name
+    raise UnsafeOperationError(f"DB_ID {identifier!r}: no {what} with that identifier in {region}.")
+
+
+def require_instance(rds: Any, identifier: str, command: str) -> Database:
+    database = find_database(rds, identifier)
+    if database.kind != INSTANCE:
+        raise UnsafeOperationError(
+            f"DB_ID {identifier!r} is a DB cluster; `rds-ha {command}` works on DB instances."
+        )
+    return database
+
+
+def require_available(database: Database, action: str) -> None:
+    if database.status != "available":
+        raise UnsafeOperationError(
+            f"{database.identifier} is {database.status!r}; {action} needs it 'available'. "
+            "Nothing was changed."
+        )
+
+
+def cluster_writer(cluster: dict[str, Any]) -> str | None:
+    for member in cluster.get("DBClusterMembers", []):
+        if member.get("IsClusterWriter"):
+            return member["DBInstanceIdentifier"]
+    return None

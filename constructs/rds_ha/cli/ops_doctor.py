@@ -1,0 +1,239 @@
+"""`rds-ha doctor`: audit a live database against the HA, backup and monitoring baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rds_ha.cli.databases import CLUSTER, INSTANCE, Database
+from rds_ha.cli.errors import AWS_FAILURES
+from rds_ha.cli.output import duration
+
+PASS, WARN, FAIL, ERROR = "pass", "warn", "fail", "error"
+
+# Metrics whose alarms tell the operator it is time to scale up (the seed's first operating point).
+KEY_METRICS = ("CPUUtilization", "FreeableMemory", "FreeStorageSpace")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_backup_retention_days: int = 7
+    max_data_loss_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    status: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.id, "status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Clients:
+    rds: Any
+    cloudwatch: Any
+
+
+CheckFn = Callable[[Database, Clients, Thresholds, datetime], Check]
+
+
+def _yes_no(database: Database, key: str, *, want: bool, check_id: str, label: str) -> Check:
+    value = bool(database.raw.get(key))
+    status = PASS if value == want else FAIL
+    return Check(check_id, status, f"{label}: {'on' if value else 'off'}")
+
+
+def check_multi_az(db: Database, _c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    if db.kind == CLUSTER:
+        members = len(db.raw.get("DBClusterMembers", []))
+        ok = db.multi_az and members >= 2
+        kind = "Multi-AZ" if db.multi_az else "single-AZ"
+        return Check("multi-az", PASS if ok else FAIL, f"{kind} cluster with {members} members")
+    if not db.multi_az:
+        return Check("multi-az", FAIL, "single-AZ: a host or AZ failure is an outage")
+    az, standby = db.raw.get("AvailabilityZone"), db.raw.get("SecondaryAvailabilityZone")
+    return Check("multi-az", PASS, f"primary in {az}, standby in {standby or 'unknown'}")
+
+
+def check_backup_retention(db: Database, _c: Clients, t: Thresholds, _n: datetime) -> Check:
+    days = int(db.raw.get("BackupRetentionPeriod") or 0)
+    if days == 0:
+        return Check("backup-retention", FAIL, "automated backups are off (retention 0 days)")
+    status = PASS if days >= t.min_backup_retention_days else FAIL
+    return Check("backup-retention", status, f"{days} days (minimum {t.min_backup_retention_days})")
+
+
+def check_data_loss_window(db: Database, _c: Clients, t: Thresholds, now: datetime) -> Check:
+    latest = db.raw.get("LatestRestorableTime")
+    if latest is None:
+        return Check("data-loss-window", FAIL, "no latest restorable time: PITR is not possible")
+    window = (now - latest).total_seconds()
+    status = PASS if window <= t.max_data_loss_minutes * 60 else FAIL
+    return Check(
+        "data-loss-window",
+        status,
+        f"{duration(window)} since the latest restorable time "
+        f"(maximum {t.max_data_loss_minutes:g} min)",
+    )
+
+
+def check_deletion_protection(db: Database, _c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    return _yes_no(
+        db,
+        "DeletionProtection",
+        want=True,
+        check_id="deletion-protection",
+        label="deletion protection",
+    )
+
+
+def check_encryption(db: Database, _c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    check = _yes_no(
+        db, "StorageEncrypted", want=True, check_id="encryption", label="storage encryption"
+    )
+    key = db.raw.get("KmsKeyId")
+    return Check(check.id, check.status, f"{check.detail} ({key})" if key else check.detail)
+
+
+def check_public_access(db: Database, _c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    return _yes_no(
+        db, "PubliclyAccessible", want=False, check_id="public-access", label="publicly accessible"
+    )
+
+
+def check_auto_minor_upgrade(db: Database, _c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    on = bool(db.raw.get("AutoMinorVersionUpgrade"))
+    # A choice some teams make on purpose (they patch with `rds-ha maintenance`): warn, not fail.
+    return Check(
+        "auto-minor-upgrade",
+        PASS if on else WARN,
+        "on" if on else "off: minor versions (security fixes) need `rds-ha maintenance`",
+    )
+
+
+def check_pending_maintenance(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    actions = pending_actions(c.rds, db.arn)
+    if not actions:
+        return Check("pending-maintenance", PASS, "none")
+    described = "; ".join(
+        f"{a['Action']}"
+        + (f" (forced on {a['ForcedApplyDate']:%Y-%m-%d})" if a.get("ForcedApplyDate") else "")
+        for a in actions
+    )
+    return Check("pending-maintenance", WARN, described)
+
+
+def pending_actions(rds: Any, arn: str) -> list[dict[str, Any]]:
+    response = rds.describe_pending_maintenance_actions(ResourceIdentifier=arn)
+    actions: list[dict[str, Any]] = []
+    for resource in response.get("PendingMaintenanceActions", []):
+        actions.extend(resource.get("PendingMaintenanceActionDetails", []))
+    return actions
+
+
+def _alarm_dimension(db: Database) -> str:
+    return "DBInstanceIdentifier" if db.kind == INSTANCE else "DBClusterIdentifier"
+
+
+def alarms_for(cloudwatch: Any, db: Database) -> list[dict[str, Any]]:
+    dimension = {"Name": _alarm_dimension(db), "Value": db.identifier}
+    alarms: list[dict[str, Any]] = []
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
+        for alarm in page.get("MetricAlarms", []):
+            dimensions = list(alarm.get("Dimensions", []))
+            for query in alarm.get("Metrics", []):
+                dimensions += query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+            if dimension in dimensions:
+                alarms.append(alarm)
+    return alarms
+
+
+def _alarm_metric(alarm: dict[str, Any]) -> str | None:
+    if alarm.get("MetricName"):
+        return alarm["MetricName"]
+    for query in alarm.get("Metrics", []):
+        name = query.get("MetricStat", {}).get("Metric", {}).get("MetricName")
+        if name:
+            return name
+    return None
+
+
+def check_alarms(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    alarms = alarms_for(c.cloudwatch, db)
+    if not alarms:
+        return Check("alarms", FAIL, f"no CloudWatch alarm watches {db.identifier}")
+    watched = {_alarm_metric(a) for a in alarms}
+    missing = [m for m in KEY_METRICS if m not in watched]
+    silent = [a["AlarmName"] for a in alarms if not a.get("AlarmActions")]
+    problems = []
+    if missing:
+        problems.append(f"no alarm on {', '.join(missing)}")
+    if silent:
+        problems.append(f"no alarm action on {', '.join(sorted(silent))}")
+    detail = f"{len(alarms)} alarms" + (f"; {'; '.join(problems)}" if problems else "")
+    return Check("alarms", FAIL if problems else PASS, detail)
+
+
+def check_event_subscription(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
+    source_type = "db-instance" if db.kind == INSTANCE else "db-cluster"
+    subscriptions = []
+    for page in c.rds.get_paginator("describe_event_subscriptions").paginate():
+        subscriptions += page.get("EventSubscriptionsList", [])
+    covering = [
+        s["CustSubscriptionId"]
+        for s in subscriptions
+        if s.get("Enabled")
+        and s.get("SourceType") in (None, source_type)
+        and (not s.get("SourceIdsList") or db.identifier in s["SourceIdsList"])
+    ]
+    if not covering:
+        return Check(
+            "event-subscription", FAIL, f"no enabled RDS event subscription covers {db.identifier}"
+        )
+    return Check("event-subscription", PASS, ", ".join(sorted(covering)))
+
+
+CHECKS: dict[str, CheckFn] = {
+    "multi-az": check_multi_az,
+    "backup-retention": check_backup_retention,
+    "data-loss-window": check_data_loss_window,
+    "deletion-protection": check_deletion_protection,
+    "encryption": check_encryption,
+    "public-access": check_public_access,
+    "auto-minor-upgrade": check_auto_minor_upgrade,
+    "pending-maintenance": check_pending_maintenance,
+    "alarms": check_alarms,
+    "event-subscription": check_event_subscription,
+}
+
+
+def run_checks(
+    database: Database,
+    clients: Clients,
+    *,
+    thresholds: Thresholds | None = None,
+    skip: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> list[Check]:
+    thresholds = thresholds or Thresholds()
+    now = now or datetime.now(UTC)
+    results = []
+    for check_id, check in CHECKS.items():
+        if check_id in skip:
+            results.append(Check(check_id, "skipped", "skipped with --skip"))
+            continue
+        try:
+            results.append(check(database, clients, thresholds, now))
+        except AWS_FAILURES as error:
+            # A check that cannot run is not a pass: it fails the audit, saying why.
+            results.append(Check(check_id, ERROR, f"could not check: {error}"))
+    return results
+
+
+def failed(results: list[Check]) -> list[Check]:
+    return [r for r in results if r.status in (FAIL, ERROR)]

@@ -1,0 +1,57 @@
+"""Printing results: JSON on stdout for machines, rich text for people. Progress and prompts go to
+stderr so that ``--output json`` stays parseable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from rds_ha.cli.context import CliContext, OutputFormat
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=_default, sort_keys=False)
+
+
+def emit(cli: CliContext, data: dict[str, Any], render_text: Callable[[Console], None]) -> None:
+    if cli.output is OutputFormat.JSON:
+        # print() rather than rich: rich would wrap long lines and highlight.
+        cli.console.file.write(to_json(data) + "\n")
+    else:
+        render_text(cli.console)
+
+
+def table(title: str | None, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
+    result = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        result.add_column(column)
+    for row in rows:
+        result.add_row(*(str(cell) for cell in row))
+    return result
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    seconds = round(seconds)
+    minutes, secs = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    sign = "-" if seconds < 0 else ""
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{sign}{minutes}m {secs:02d}s"
+    return f"{sign}{secs}s"
