@@ -11,7 +11,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
-from synth_helpers import TEST_ENV, isolated_vpc, nag_violations
+from synth_helpers import (
+    TEST_ENV,
+    ComplianceSynth,
+    compliance_app,
+    isolated_vpc,
+    nag_violations,
+)
 
 from rds_ha import ConfigurationError, Deployment, Engine, HighlyAvailableDatabase
 
@@ -557,3 +563,32 @@ def test_rejects_an_invalid_identifier_and_master_username() -> None:
         _build(identifier="Orders--DB", master_username="1admin")
     assert "identifier='Orders--DB': must be 1-63 lower-case" in str(error.value)
     assert "master_username='1admin'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("engine", "deployment"),
+    [
+        (Engine.MYSQL, Deployment.MULTI_AZ_INSTANCE),
+        (Engine.MARIADB, Deployment.MULTI_AZ_INSTANCE),
+        (Engine.POSTGRES, Deployment.MULTI_AZ_CLUSTER),
+    ],
+)
+def test_every_engine_and_deployment_passes_the_four_packs(
+    engine: Engine, deployment: Deployment
+) -> None:
+    app = compliance_app()
+    stack = cdk.Stack(app, "Packs", env=TEST_ENV)
+    HighlyAvailableDatabase(
+        stack, "Db", vpc=isolated_vpc(stack), engine=engine, deployment=deployment
+    )
+    synth = ComplianceSynth(app)
+    # The test's bare VPC is scaffolding; the environments' network is checked elsewhere.
+    assert [v for v in synth.violations if "/Vpc/" not in v and "RDSInBackupPlan" not in v] == []
+    acknowledged = [line.split(" at ")[0] for line in synth.acknowledged]
+    if deployment is Deployment.MULTI_AZ_CLUSTER:
+        # The one acknowledgment the construct makes itself, on the monitoring policy only.
+        assert len(acknowledged) == 1
+        assert acknowledged[0].startswith("AwsSolutions-IAM5[Resource::arn:aws:logs:eu-west-1:")
+        assert synth.acknowledged[0].split(" at ")[1].startswith("Packs/Db/MonitoringPolicy:")
+    else:
+        assert acknowledged == []

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import (
+    Acknowledgment,
     Annotations,
     ArnFormat,
     CfnOutput,
     Duration,
     RemovalPolicy,
     Stack,
+    Validations,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -378,7 +380,7 @@ class HighlyAvailableDatabase(Construct):
             # A cluster's member instances have resource ids CloudFormation does not expose.
             "*" if self.deployment is Deployment.MULTI_AZ_CLUSTER else self._resource_id_attr
         )
-        iam.ManagedPolicy(
+        policy = iam.ManagedPolicy(
             self,
             "MonitoringPolicy",
             description=f"{self.identifier}: enhanced monitoring metrics to RDSOSMetrics",
@@ -401,6 +403,17 @@ class HighlyAvailableDatabase(Construct):
                 ),
             ],
         )
+        if stream == "*":
+            Validations.of(policy).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_text(self, log_arn(''))}"
+                    "RDSOSMetrics:log-stream:*]",
+                    reason="Enhanced monitoring writes one stream per cluster member, named by "
+                    "the member's resource id, which CloudFormation does not expose; the "
+                    "wildcard is limited to the RDSOSMetrics log group of this account and "
+                    "region.",
+                )
+            )
 
     def _publish(self, path: str) -> None:
         values = {
@@ -544,6 +557,15 @@ class HighlyAvailableDatabase(Construct):
     def metric_replica_lag(self, **kwargs: object) -> cloudwatch.Metric:
         """Seconds."""
         return self.metric("ReplicaLag", **kwargs)  # type: ignore[arg-type]
+
+
+def _nag_text(scope: Construct, value: str) -> str:
+    """``value`` as cdk-nag prints it in a finding id: pseudo parameters as ``<AWS::Name>``."""
+    resolved = Stack.of(scope).resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    parts = resolved["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
 
 
 class _CommonSettings:
