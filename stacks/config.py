@@ -162,6 +162,13 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
         raise ConfigurationError(source, [*problems, "environments: no [environments.<name>]"])
     parsed: dict[str, EnvironmentConfig] = {}
     for name, table in environments.items():
+        if not isinstance(table, dict):
+            problems.append(f"environments.{name}={table!r}: must be a table")
+            continue
+        if "name" in table:
+            # The table's name is the environment's name; a key would silently override it.
+            problems.append(f"[{name}] name={table['name']!r}: unknown key")
+            continue
         try:
             environment = EnvironmentConfig.model_validate({**table, "name": name})
         except ValidationError as error:

@@ -72,6 +72,10 @@ def test_unknown_keys_are_rejected_by_name() -> None:
     assert problems == ["[dev] instance_size='large': unknown key"]
 
 
+def test_a_name_key_cannot_rename_the_environment() -> None:
+    assert _problems(_config(dev=_with(name="prod"))) == ["[dev] name='prod': unknown key"]
+
+
 def test_missing_keys_are_named() -> None:
     table = _with()
     del table["backup_window"]
