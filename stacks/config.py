@@ -18,6 +18,7 @@ from rds_ha.alarm_thresholds import (
     THRESHOLD_NAMES,
     AlarmThresholds,
     DatabaseFacts,
+    absolute_override_problem,
     alarm_problems,
 )
 from rds_ha.engines import PROFILES, Deployment, Engine
@@ -136,12 +137,18 @@ class EnvironmentConfig(_Strict):
         )
 
     def _alarm_problems(self) -> list[str]:
-        unknown = [name for name in self.alarms if name not in THRESHOLD_NAMES]
-        if unknown:
-            return [
-                f"alarms.{name}: unknown threshold; allowed: {', '.join(THRESHOLD_NAMES)}"
-                for name in unknown
-            ]
+        problems = [
+            f"alarms.{name}: unknown threshold; allowed: {', '.join(THRESHOLD_NAMES)}"
+            for name in self.alarms
+            if name not in THRESHOLD_NAMES
+        ]
+        problems += [
+            problem
+            for name, override in self.alarms.items()
+            if (problem := absolute_override_problem(name, override.model_dump()))
+        ]
+        if problems:
+            return problems
         facts = DatabaseFacts(
             engine=self.engine,
             deployment=self.deployment,

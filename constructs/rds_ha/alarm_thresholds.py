@@ -150,12 +150,23 @@ ABSOLUTE_ALTERNATIVES = {
 THRESHOLD_NAMES = tuple(field.name for field in dataclasses.fields(AlarmThresholds))
 
 
+def absolute_override_problem(name: str, values: Mapping[str, object]) -> str | None:
+    """An absolute threshold has no default: both severities must be given."""
+    missing = [s for s in ("warning", "critical") if values.get(s) is None]
+    if name in ABSOLUTE_ALTERNATIVES and missing:
+        return f"alarms.{name}: {' and '.join(missing)} missing; give both warning and critical"
+    return None
+
+
 def _absolute_seed(name: str, values: Mapping[str, float | int | None]) -> MetricThresholds:
     """Timings of the percentage an absolute threshold replaces; both thresholds must be given."""
+    problem = absolute_override_problem(name, values)
+    if problem:
+        raise ValueError(problem)
     timings = getattr(AlarmThresholds(), ABSOLUTE_ALTERNATIVES[name])
     return MetricThresholds(
-        warning=dataclasses.replace(timings.warning, threshold=values.get("warning") or 0),
-        critical=dataclasses.replace(timings.critical, threshold=values.get("critical") or 0),
+        warning=dataclasses.replace(timings.warning, threshold=values["warning"]),  # type: ignore[arg-type]
+        critical=dataclasses.replace(timings.critical, threshold=values["critical"]),  # type: ignore[arg-type]
     )
 
 
@@ -179,19 +190,19 @@ def _metric_problems(where: str, name: str, metric: MetricThresholds) -> list[st
         level: Level = getattr(metric, severity)
         value = level.threshold
         if name.endswith("_percent") and not 0 < value < 100:
-            problems.append(f"{where}.{severity}={value}: a percentage must be in (0, 100)")
+            problems.append(f"{where}.{severity}={value:g}: a percentage must be in (0, 100)")
         elif value <= 0:
-            problems.append(f"{where}.{severity}={value}: must be greater than 0")
+            problems.append(f"{where}.{severity}={value:g}: must be greater than 0")
         problems += _timing_problems(f"{where}.{severity}", level)
     warning, critical = metric.warning.threshold, metric.critical.threshold
     if direction_of(name) is Direction.MAX and not warning < critical:
         problems.append(
-            f"{where}.warning={warning}: must be below critical ({critical}); "
+            f"{where}.warning={warning:g}: must be below critical ({critical:g}); "
             "the metric alarms when it rises above the threshold"
         )
     if direction_of(name) is Direction.MIN and not warning > critical:
         problems.append(
-            f"{where}.warning={warning}: must be above critical ({critical}); "
+            f"{where}.warning={warning:g}: must be above critical ({critical:g}); "
             "the metric alarms when it falls below the threshold"
         )
     return problems
@@ -358,7 +369,7 @@ def catalog_problems(thresholds: AlarmThresholds, facts: DatabaseFacts) -> list[
         threshold_gib = facts.storage_basis_gib * percent / 100
         if 0 < percent < 100 and threshold_gib >= facts.allocated_storage_gib:
             problems.append(
-                f"alarms.min_free_storage_percent.{severity}={percent}: {percent}% of the "
+                f"alarms.min_free_storage_percent.{severity}={percent:g}: {percent:g}% of the "
                 f"{facts.storage_basis_gib} GiB storage-autoscaling maximum is "
                 f"{threshold_gib:g} GiB, not below the {facts.allocated_storage_gib} GiB "
                 "allocated, so the alarm would fire on an empty database; lower it"
