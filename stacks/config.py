@@ -14,6 +14,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from rds_ha import defaults
+from rds_ha.alarm_thresholds import (
+    THRESHOLD_NAMES,
+    AlarmThresholds,
+    DatabaseFacts,
+    absolute_override_problem,
+    alarm_problems,
+)
 from rds_ha.engines import PROFILES, Deployment, Engine
 from rds_ha.errors import ConfigurationError
 from rds_ha.validation import database_problems
@@ -29,6 +36,19 @@ Cidr = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class AlarmOverride(_Strict):
+    """One ``[environments.<name>.alarms]`` entry, e.g. ``max_cpu_percent = { warning = 70 }``."""
+
+    warning: float | None = None
+    critical: float | None = None
+    warning_period_seconds: int | None = None
+    warning_evaluation_periods: int | None = None
+    warning_datapoints_to_alarm: int | None = None
+    critical_period_seconds: int | None = None
+    critical_evaluation_periods: int | None = None
+    critical_datapoints_to_alarm: int | None = None
 
 
 class EnvironmentConfig(_Strict):
@@ -61,6 +81,9 @@ class EnvironmentConfig(_Strict):
     vpc_id: VpcId | None = None
     vpc_cidr: Cidr = "10.0.0.0/16"
     parameters: dict[str, str | int | float] = Field(default_factory=dict)
+    alarms: dict[str, AlarmOverride] = Field(
+        default_factory=dict, description="Alarm threshold overrides, by threshold name."
+    )
 
     @property
     def is_production(self) -> bool:
@@ -104,7 +127,37 @@ class EnvironmentConfig(_Strict):
             )
         if self.is_production:
             problems += self._production_problems()
+        problems += self._alarm_problems()
         return problems
+
+    @property
+    def alarm_thresholds(self) -> AlarmThresholds:
+        return AlarmThresholds().with_overrides(
+            {name: override.model_dump(exclude_none=True) for name, override in self.alarms.items()}
+        )
+
+    def _alarm_problems(self) -> list[str]:
+        problems = [
+            f"alarms.{name}: unknown threshold; allowed: {', '.join(THRESHOLD_NAMES)}"
+            for name in self.alarms
+            if name not in THRESHOLD_NAMES
+        ]
+        problems += [
+            problem
+            for name, override in self.alarms.items()
+            if (problem := absolute_override_problem(name, override.model_dump()))
+        ]
+        if problems:
+            return problems
+        facts = DatabaseFacts(
+            engine=self.engine,
+            deployment=self.deployment,
+            instance_class=self.instance_class,
+            allocated_storage_gib=self.allocated_storage_gib,
+            max_allocated_storage_gib=self.max_allocated_storage_gib,
+            parameters={name: str(value) for name, value in self.parameters.items()},
+        )
+        return alarm_problems(self.alarm_thresholds, facts)
 
     def _production_problems(self) -> list[str]:
         problems = []

@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from rds_ha import HighlyAvailableDatabase, defaults
+from rds_ha.database_alarms import DatabaseAlarms
 from rds_ha.keys import create_database_key
 from stacks.config import EnvironmentConfig
 from stacks.network import DatabaseNetwork
@@ -79,3 +80,10 @@ class DatabaseStack(Stack):
                     "Backup plan is added by DatabaseBackups.",
                 )
             )
+        self.alarms = DatabaseAlarms(
+            self,
+            "Alarms",
+            database=self.database,
+            thresholds=config.alarm_thresholds,
+            alarm_emails=config.alarm_emails,
+        )

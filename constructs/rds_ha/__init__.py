@@ -10,13 +10,22 @@ import importlib
 from typing import Any
 
 _LAZY = {
+    "AlarmThresholds": "rds_ha.alarm_thresholds",
     "ConfigurationError": "rds_ha.errors",
+    "DatabaseAlarms": "rds_ha.database_alarms",
     "Deployment": "rds_ha.engines",
     "Engine": "rds_ha.engines",
     "HighlyAvailableDatabase": "rds_ha.highly_available_database",
 }
 
-__all__ = ["ConfigurationError", "Deployment", "Engine", "HighlyAvailableDatabase"]
+__all__ = [
+    "AlarmThresholds",
+    "ConfigurationError",
+    "DatabaseAlarms",
+    "Deployment",
+    "Engine",
+    "HighlyAvailableDatabase",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,7 @@ class Capacity(enum.Enum):
 
 GRAVITON_FAMILIES = frozenset(
     {"db.t4g", "db.m6g", "db.m7g", "db.m8g", "db.r6g", "db.r7g", "db.r8g", "db.x2g"}
+    | {"db.m6gd", "db.m8gd", "db.r6gd", "db.r8gd"}
 )
 
 
@@ -135,6 +136,15 @@ _SPECS: list[InstanceClassSpec] = [
     *_family("db.r7i", 8, _TO_48X, metal={"metal-24xl": 96, "metal-48xl": 192}),
     *_family("db.r8g", 8, _TO_48X),
     *_family("db.x2g", 16, _TO_16X),
+    # Local NVMe variants: the classes Multi-AZ DB clusters run on; same vCPUs and memory.
+    *_family("db.m5d", 4, _TO_24X),
+    *_family("db.m6gd", 4, _TO_16X),
+    *_family("db.m6id", 4, _TO_32X),
+    *_family("db.m8gd", 4, _TO_48X),
+    *_family("db.r5d", 8, _TO_24X),
+    *_family("db.r6gd", 8, _TO_16X),
+    *_family("db.r6id", 8, _TO_32X),
+    *_family("db.r8gd", 8, _TO_48X),
 ]
 
 CATALOG: Mapping[str, InstanceClassSpec] = MappingProxyType({s.name: s for s in _SPECS})

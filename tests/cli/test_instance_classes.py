@@ -62,7 +62,7 @@ def test_catalog_holds_only_the_sizes_rds_offers():
     assert ic.lookup("db.m7g.24xlarge") is None  # EC2 has it, RDS does not
     assert ic.lookup("db.m6g.medium") is None
     assert ic.lookup("db.t3.nano") is None
-    assert len(ic.CATALOG) == 123
+    assert len(ic.CATALOG) == 189  # 123 without and 66 with local NVMe storage
 
 
 def test_lookup_ignores_case_and_surrounding_spaces():
@@ -166,3 +166,9 @@ def test_default_max_connections_follows_the_rds_formula(engine, name, expected)
 def test_default_max_connections_rejects_an_engine_without_a_formula():
     with pytest.raises(ValueError, match=r"'oracle-ee'.*allowed: mariadb, mysql, postgres"):
         ic.default_max_connections("oracle-ee", ic.get("db.r6g.large"))
+
+
+def test_catalog_holds_the_local_nvme_classes_multi_az_db_clusters_run_on():
+    spec = ic.get("db.m6gd.large")
+    assert (spec.vcpus, spec.memory_gib, spec.burstable) == (2, 8, False)
+    assert ic.get("db.r6id.32xlarge").memory_gib == 1024

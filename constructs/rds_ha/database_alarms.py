@@ -1,0 +1,421 @@
+"""``DatabaseAlarms``: scale-up monitoring for a ``HighlyAvailableDatabase``.
+
+Warning and critical CloudWatch alarms whose thresholds are derived from the database they watch
+(instance-class memory and vCPUs, storage, ``max_connections``), two composite alarms ("scale-up
+recommended", "database at risk"), an encrypted SNS topic with e-mail subscriptions, an RDS
+event subscription and a dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from rds_ha.alarm_thresholds import (
+    GIB,
+    AlarmThresholds,
+    DatabaseFacts,
+    Derived,
+    Direction,
+    Level,
+    alarm_problems,
+    derive,
+    direction_of,
+)
+from rds_ha.engines import Deployment, Engine
+from rds_ha.errors import ConfigurationError
+from rds_ha.highly_available_database import HighlyAvailableDatabase
+
+DEFAULT_RUNBOOK_URL = "https://github.com/cdk-rds-ha/rds-ha/blob/main/docs/alarms.md"
+SEVERITIES = ("warning", "critical")
+WARNING_COLOR = "#ff7f0e"
+CRITICAL_COLOR = "#d62728"
+
+# RDS event categories per source type; a category the source type lacks fails the deploy.
+INSTANCE_EVENT_CATEGORIES = (
+    "availability",
+    "backup",
+    "configuration change",
+    "failover",
+    "failure",
+    "low storage",
+    "maintenance",
+    "notification",
+    "recovery",
+)
+CLUSTER_EVENT_CATEGORIES = (
+    "configuration change",
+    "failover",
+    "failure",
+    "maintenance",
+    "notification",
+)
+# The warnings that say the instance class is too small; their composite is the scale-up signal.
+SCALE_UP_SIGNALS = (
+    "max_cpu_percent",
+    "min_freeable_memory_percent",
+    "max_db_load_per_vcpu",
+    "max_connections_percent",
+)
+
+_MISSING = cloudwatch.TreatMissingData.MISSING
+_NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
+Applies = Callable[[DatabaseFacts], bool]
+
+
+def _always(_: DatabaseFacts) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """How one threshold becomes a CloudWatch alarm."""
+
+    threshold: str
+    slug: str
+    metric_name: str
+    statistic: str
+    title: str
+    unit: str
+    missing_data: cloudwatch.TreatMissingData
+    applies: Applies = _always
+
+
+# Missing data: metrics RDS publishes every minute while the database runs keep their state
+# through a gap (MISSING: a reboot or a stopped instance does not page; RDS events cover
+# availability). Metrics that are only published when there is activity or on some classes
+# (I/O latency and queue, DBLoad, EBS burst balances) treat a gap as "nothing wrong".
+ALARM_SPECS: tuple[AlarmSpec, ...] = (
+    AlarmSpec("max_cpu_percent", "cpu", "CPUUtilization", "Average", "CPU utilization", "%",
+              _MISSING),
+    AlarmSpec("min_freeable_memory_percent", "freeable-memory", "FreeableMemory", "Average",
+              "Freeable memory", "bytes", _MISSING),
+    AlarmSpec("min_free_storage_percent", "free-storage", "FreeStorageSpace", "Minimum",
+              "Free storage space", "bytes", _MISSING),
+    AlarmSpec("max_connections_percent", "connections", "DatabaseConnections", "Average",
+              "Database connections", "connections", _MISSING),
+    AlarmSpec("max_db_load_per_vcpu", "db-load", "DBLoad", "Average",
+              "DB load (average active sessions)", "sessions", _NOT_BREACHING),
+    AlarmSpec("max_read_latency_seconds", "read-latency", "ReadLatency", "p90",
+              "Read latency", "s", _NOT_BREACHING),
+    AlarmSpec("max_write_latency_seconds", "write-latency", "WriteLatency", "p90",
+              "Write latency", "s", _NOT_BREACHING),
+    AlarmSpec("max_disk_queue_depth", "disk-queue-depth", "DiskQueueDepth", "Average",
+              "Disk queue depth", "requests", _NOT_BREACHING),
+    AlarmSpec("min_ebs_byte_balance_percent", "ebs-byte-balance", "EBSByteBalance%", "Average",
+              "EBS throughput burst balance", "%", _NOT_BREACHING),
+    AlarmSpec("min_ebs_io_balance_percent", "ebs-io-balance", "EBSIOBalance%", "Average",
+              "EBS IOPS burst balance", "%", _NOT_BREACHING),
+    AlarmSpec("min_cpu_credit_balance", "cpu-credit-balance", "CPUCreditBalance", "Average",
+              "CPU credit balance", "credits", _MISSING, lambda facts: facts.burstable),
+    AlarmSpec("max_swap_usage_mib", "swap-usage", "SwapUsage", "Average", "Swap usage",
+              "bytes", _MISSING),
+    AlarmSpec("max_replica_lag_seconds", "replica-lag", "ReplicaLag", "Maximum",
+              "Replica lag (readers)", "s", _MISSING,
+              lambda facts: facts.deployment is Deployment.MULTI_AZ_CLUSTER),
+    AlarmSpec("max_used_transaction_ids", "transaction-ids", "MaximumUsedTransactionIDs",
+              "Average", "Maximum used transaction IDs", "transaction IDs", _MISSING,
+              lambda facts: facts.engine is Engine.POSTGRES),
+)  # fmt: skip
+
+
+def facts_of(database: HighlyAvailableDatabase) -> DatabaseFacts:
+    return DatabaseFacts(
+        engine=database.engine,
+        deployment=database.deployment,
+        instance_class=database.instance_class,
+        allocated_storage_gib=database.allocated_storage_gib,
+        max_allocated_storage_gib=database.max_allocated_storage_gib,
+        parameters=database.parameters,
+    )
+
+
+class DatabaseAlarms(Construct):
+    """Warning and critical alarms, composite alarms, notifications and a dashboard.
+
+    :param database: the database to watch.
+    :param thresholds: Default: ``AlarmThresholds()`` (see ``docs/alarms.md`` for each value).
+    :param alarm_emails: addresses subscribed to the alarm topic. Default: none (subscribe
+        later, e.g. ``alarms.topic.add_subscription(...)``).
+    :param runbook_url: page whose anchors explain each alarm; linked from every alarm
+        description and the dashboard. Default: rds-ha's ``docs/alarms.md``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        database: HighlyAvailableDatabase,
+        thresholds: AlarmThresholds | None = None,
+        alarm_emails: Sequence[str] = (),
+        runbook_url: str = DEFAULT_RUNBOOK_URL,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.database = database
+        self.thresholds = thresholds or AlarmThresholds()
+        self.facts = facts_of(database)
+        self.runbook_url = runbook_url
+        problems = alarm_problems(self.thresholds, self.facts)
+        if problems:
+            raise ConfigurationError(self.node.path, problems)
+        self.identifier = database.identifier
+
+        self.key = self._create_topic_key()
+        self.topic = self._create_topic(alarm_emails)
+        self.specs = [spec for spec in ALARM_SPECS if spec.applies(self.facts)]
+        self.derived: dict[str, Derived] = {}
+        self.alarms: dict[str, dict[str, cloudwatch.Alarm]] = {}
+        for spec in self.specs:
+            self.alarms[spec.threshold] = self._create_alarms(spec)
+        self.scale_up_recommended = self._composite(
+            "ScaleUpRecommended",
+            "scale-up-recommended",
+            [self.alarms[name]["warning"] for name in SCALE_UP_SIGNALS],
+            "Sustained pressure on CPU, memory, DB load or connections: plan a larger instance "
+            "class.",
+            "scale-up-recommended",
+        )
+        self.at_risk = self._composite(
+            "AtRisk",
+            "at-risk",
+            [alarms["critical"] for alarms in self.alarms.values()],
+            "A critical alarm is firing: act now.",
+            "database-at-risk",
+        )
+        self.event_subscription = self._subscribe_to_events()
+        self.dashboard = self._create_dashboard()
+
+    # --- notifications ---------------------------------------------------------------------
+
+    def _create_topic_key(self) -> kms.Key:
+        key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"{self.identifier}: alarm and event notifications",
+            enable_key_rotation=True,
+        )
+        # CloudWatch alarms and RDS event subscriptions publish to the encrypted topic as
+        # service principals; SNS needs them to be able to use the key.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAlarmAndEventPublishers",
+                principals=[
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                    iam.ServicePrincipal("events.rds.amazonaws.com"),
+                ],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        return key
+
+    def _create_topic(self, alarm_emails: Sequence[str]) -> sns.Topic:
+        stack = Stack.of(self)
+        topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=f"{self.identifier}-alarms",
+            display_name=f"{self.identifier} alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        publishers = {
+            "AllowCloudWatchAlarms": (
+                "cloudwatch.amazonaws.com",
+                {
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch", resource="alarm", resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            ),
+            "AllowRdsEvents": ("events.rds.amazonaws.com", {}),
+        }  # fmt: skip
+        for sid, (service, conditions) in publishers.items():
+            topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=["sns:Publish"],
+                    resources=[topic.topic_arn],
+                    conditions={
+                        **conditions,
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                    },
+                )
+            )
+        for email in alarm_emails:
+            topic.add_subscription(subscriptions.EmailSubscription(email))
+        return topic
+
+    def _subscribe_to_events(self) -> rds.CfnEventSubscription:
+        cluster = self.facts.deployment is Deployment.MULTI_AZ_CLUSTER
+        subscription = rds.CfnEventSubscription(
+            self,
+            "Events",
+            subscription_name=f"{self.identifier}-events",
+            sns_topic_arn=self.topic.topic_arn,
+            source_type="db-cluster" if cluster else "db-instance",
+            source_ids=[self.identifier],
+            event_categories=list(
+                CLUSTER_EVENT_CATEGORIES if cluster else INSTANCE_EVENT_CATEGORIES
+            ),
+            enabled=True,
+        )
+        # RDS checks that the source exists and that it may publish when the subscription is made.
+        subscription.node.add_dependency(self.database.resource)
+        policy = self.topic.node.try_find_child("Policy")
+        if policy is not None:
+            subscription.node.add_dependency(policy)
+        return subscription
+
+    # --- alarms ----------------------------------------------------------------------------
+
+    def _create_alarms(self, spec: AlarmSpec) -> dict[str, cloudwatch.Alarm]:
+        timings, derived = derive(spec.threshold, self.thresholds, self.facts)
+        self.derived[spec.threshold] = derived
+        above = direction_of(spec.threshold) is Direction.MAX
+        alarms = {}
+        for severity in SEVERITIES:
+            level: Level = getattr(timings, severity)
+            threshold = getattr(derived, severity)
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{_pascal(spec.slug)}{severity.title()}",
+                alarm_name=f"{self.identifier}-{spec.slug}-{severity}",
+                alarm_description=self._describe(spec, severity, level, threshold, derived),
+                metric=self._metric(spec, level.period_seconds),
+                threshold=threshold,
+                evaluation_periods=level.evaluation_periods,
+                datapoints_to_alarm=level.datapoints_to_alarm,
+                comparison_operator=(
+                    cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+                    if above
+                    else cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+                ),
+                treat_missing_data=spec.missing_data,
+            )
+            self._notify(alarm)
+            alarms[severity] = alarm
+        return alarms
+
+    def _metric(
+        self, spec: AlarmSpec, period_seconds: int = 60, label: str | None = None
+    ) -> cloudwatch.Metric:
+        return self.database.metric(
+            spec.metric_name,
+            statistic=spec.statistic,
+            period=Duration.seconds(period_seconds),
+            label=label,
+        )
+
+    def _describe(
+        self, spec: AlarmSpec, severity: str, level: Level, threshold: float, derived: Derived
+    ) -> str:
+        comparison = "above" if direction_of(spec.threshold) is Direction.MAX else "below"
+        configured = getattr(getattr(self.thresholds, spec.threshold), severity).threshold
+        basis = f" ({configured:g}{derived.basis})" if derived.basis else ""
+        action = "plan the scale-up" if severity == "warning" else "act now"
+        return (
+            f"{severity.upper()} {self.identifier}: {spec.title} ({spec.statistic}) {comparison} "
+            f"{_amount(threshold, spec.unit)}{basis} for {level.datapoints_to_alarm} of "
+            f"{level.evaluation_periods} periods of {level.period_seconds} s; {action}. "
+            f"Runbook: {self.runbook_url}#{spec.slug}"
+        )
+
+    def _composite(
+        self,
+        construct_id: str,
+        slug: str,
+        alarms: Sequence[cloudwatch.IAlarm],
+        summary: str,
+        anchor: str,
+    ) -> cloudwatch.CompositeAlarm:
+        composite = cloudwatch.CompositeAlarm(
+            self,
+            construct_id,
+            composite_alarm_name=f"{self.identifier}-{slug}",
+            alarm_description=f"{self.identifier}: {summary} Runbook: {self.runbook_url}#{anchor}",
+            alarm_rule=cloudwatch.AlarmRule.any_of(*alarms),
+        )
+        self._notify(composite)
+        return composite
+
+    def _notify(self, alarm: cloudwatch.AlarmBase) -> None:
+        action = cw_actions.SnsAction(self.topic)
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+
+    # --- dashboard -------------------------------------------------------------------------
+
+    def _create_dashboard(self) -> cloudwatch.Dashboard:
+        dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=self.identifier,
+            default_interval=Duration.hours(3),
+        )
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(
+                title="Composite alarms",
+                alarms=[self.scale_up_recommended, self.at_risk],
+                width=8,
+                height=4,
+            ),
+            cloudwatch.TextWidget(markdown=self._runbook_markdown(), width=16, height=4),
+        )
+        graphs = [self._graph(spec) for spec in self.specs]
+        for row in range(0, len(graphs), 3):
+            dashboard.add_widgets(*graphs[row : row + 3])
+        return dashboard
+
+    def _graph(self, spec: AlarmSpec) -> cloudwatch.GraphWidget:
+        derived = self.derived[spec.threshold]
+        return cloudwatch.GraphWidget(
+            title=f"{spec.title} ({spec.unit})",
+            left=[self._metric(spec, label=spec.title)],
+            left_annotations=[
+                cloudwatch.HorizontalAnnotation(
+                    value=derived.warning, label="warning", color=WARNING_COLOR
+                ),
+                cloudwatch.HorizontalAnnotation(
+                    value=derived.critical, label="critical", color=CRITICAL_COLOR
+                ),
+            ],
+            width=8,
+            height=6,
+        )
+
+    def _runbook_markdown(self) -> str:
+        links = " · ".join(f"[{spec.title}]({self.runbook_url}#{spec.slug})" for spec in self.specs)
+        return (
+            f"## {self.identifier}\n"
+            f"**[Scale-up recommended]({self.runbook_url}#scale-up-recommended)** · "
+            f"**[Database at risk]({self.runbook_url}#database-at-risk)**\n\n"
+            f"Runbooks: {links}"
+        )
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value:,.0f} bytes ({value / GIB:.2f} GiB)"
+    if unit == "%":
+        return f"{value:g}%"
+    return f"{value:g} {unit}"
+
+
+def _pascal(slug: str) -> str:
+    return "".join(part.title() for part in slug.split("-"))
