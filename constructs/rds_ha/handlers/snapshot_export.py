@@ -135,12 +135,23 @@ def _snapshot_database_arn(rds: Any, snapshot_arn: str) -> str:
     match = _SNAPSHOT_ARN.match(snapshot_arn)
     assert match
     prefix = f"arn:{match['partition']}:rds:{match['region']}:{match['account']}"
+    name = match["name"]
+    # RDS lists automated and AWS Backup snapshots only when asked for their type.
+    snapshot_type = (
+        "automated"
+        if name.startswith("rds:")
+        else "awsbackup"
+        if name.startswith("awsbackup:")
+        else "manual"
+    )
     if match["kind"] == "snapshot":
-        snapshots = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_arn)["DBSnapshots"]
+        snapshots = rds.describe_db_snapshots(
+            DBSnapshotIdentifier=name, SnapshotType=snapshot_type
+        )["DBSnapshots"]
         return f"{prefix}:db:{snapshots[0]['DBInstanceIdentifier']}" if snapshots else ""
-    snapshots = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snapshot_arn)[
-        "DBClusterSnapshots"
-    ]
+    snapshots = rds.describe_db_cluster_snapshots(
+        DBClusterSnapshotIdentifier=name, SnapshotType=snapshot_type
+    )["DBClusterSnapshots"]
     return f"{prefix}:cluster:{snapshots[0]['DBClusterIdentifier']}" if snapshots else ""
 
 
