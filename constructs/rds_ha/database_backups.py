@@ -14,6 +14,7 @@ from aws_cdk import (
     Fn,
     RemovalPolicy,
     Stack,
+    Token,
     Validations,
 )
 from aws_cdk import aws_backup as backup
@@ -662,12 +663,26 @@ class DatabaseBackups(Construct):
             "database. '*' is for Lambda's VPC networking (as in AWSLambdaVPCAccessExecutionRole): "
             "EC2 has no resource-level permissions for describing network interfaces."
         )
+        # cdk-nag names each wildcard resource as it reads it from the template, with
+        # pseudo-parameters written <AWS::...>.
+        partition, region, account = (
+            _as_nag_text(value, name)
+            for value, name in (
+                (stack.partition, "AWS::Partition"),
+                (stack.region, "AWS::Region"),
+                (stack.account, "AWS::AccountId"),
+            )
+        )
         Validations.of(policy).acknowledge(
             *(
                 Acknowledgment(
                     id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{arn}]", reason=reason
                 )
-                for arn in ("*", *snapshots)
+                for arn in (
+                    "*",
+                    f"arn:{partition}:rds:{region}:{account}:snapshot:*",
+                    f"arn:{partition}:rds:{region}:{account}:cluster-snapshot:*",
+                )
             )
         )
         return policy
@@ -705,6 +720,10 @@ class DatabaseBackups(Construct):
 
 
 _S3_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+def _as_nag_text(value: str, pseudo_parameter: str) -> str:
+    return f"<{pseudo_parameter}>" if Token.is_unresolved(value) else value
 
 
 def _days_or_none(duration: Duration | None) -> int | None:
