@@ -41,7 +41,7 @@ class BackupsConfig(_Strict):
     daily_retention_days: int = backup_rules.DAILY_RETENTION_DAYS
     monthly_retention_days: int = backup_rules.MONTHLY_RETENTION_DAYS
     dr_retention_days: int | None = None
-    start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC
+    backup_start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC
     restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE
     export_archive_after_days: int = backup_rules.EXPORT_ARCHIVE_AFTER_DAYS
     export_expire_after_days: int = backup_rules.EXPORT_EXPIRE_AFTER_DAYS
@@ -59,7 +59,7 @@ class BackupsConfig(_Strict):
             daily_retention_days=self.daily_retention_days,
             monthly_retention_days=self.monthly_retention_days,
             disaster_recovery_retention_days=self.dr_retention_days,
-            backup_start_hour_utc=self.start_hour_utc,
+            backup_start_hour_utc=self.backup_start_hour_utc,
             database_backup_window=backup_window,
             restore_test_schedule=self.restore_test_schedule,
             export_archive_after_days=self.export_archive_after_days,

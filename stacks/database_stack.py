@@ -99,7 +99,7 @@ class DatabaseStack(Stack):
             continuous_retention_days=settings.continuous_retention_days,
             daily_retention_days=settings.daily_retention_days,
             monthly_retention_days=settings.monthly_retention_days,
-            backup_start_hour_utc=settings.start_hour_utc,
+            backup_start_hour_utc=settings.backup_start_hour_utc,
             disaster_recovery_vault=dr_vault,
             disaster_recovery_retention_days=settings.dr_retention_days,
             vault_lock=vault_lock(config),
