@@ -34,7 +34,8 @@ def main() -> None:
     for stack in stacks:
         if stack.config.is_production:
             # Next to the template, for `rds-ha protect` or `aws cloudformation set-stack-policy`.
-            write_stack_policy(Path(assembly.directory) / stack.template_file)
+            for protected in stack.environment_stacks:
+                write_stack_policy(Path(assembly.directory) / protected.template_file)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from rds_ha import defaults
+from rds_ha import backup_rules, defaults
 from rds_ha.alarm_thresholds import (
     THRESHOLD_NAMES,
     AlarmThresholds,
@@ -51,6 +51,64 @@ class AlarmOverride(_Strict):
     critical_datapoints_to_alarm: int | None = None
 
 
+class BackupsConfig(_Strict):
+    """The ``[environments.<name>.backups]`` table: AWS Backup, the DR copy and S3 exports."""
+
+    dr_region: Region | None = Field(
+        default=None, description="Region of the disaster-recovery vault; none: no copy."
+    )
+    continuous_retention_days: int = backup_rules.CONTINUOUS_RETENTION_DAYS
+    daily_retention_days: int = backup_rules.DAILY_RETENTION_DAYS
+    monthly_retention_days: int = backup_rules.MONTHLY_RETENTION_DAYS
+    dr_retention_days: int | None = None
+    backup_start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC
+    restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE
+    export_archive_after_days: int = backup_rules.EXPORT_ARCHIVE_AFTER_DAYS
+    export_expire_after_days: int = backup_rules.EXPORT_EXPIRE_AFTER_DAYS
+    vault_lock: bool = False
+    vault_lock_min_retention_days: int = 1
+    vault_lock_max_retention_days: int = backup_rules.MAX_RETENTION_DAYS
+    vault_lock_changeable_days: int | None = Field(
+        default=None,
+        description="Days until the lock becomes immutable (compliance mode); none: governance.",
+    )
+
+    def problems(self, *, region: str, backup_window: str, production: bool) -> list[str]:
+        problems = backup_rules.backup_problems(
+            continuous_retention_days=self.continuous_retention_days,
+            daily_retention_days=self.daily_retention_days,
+            monthly_retention_days=self.monthly_retention_days,
+            disaster_recovery_retention_days=self.dr_retention_days,
+            backup_start_hour_utc=self.backup_start_hour_utc,
+            database_backup_window=backup_window,
+            restore_test_schedule=self.restore_test_schedule,
+            export_archive_after_days=self.export_archive_after_days,
+            export_expire_after_days=self.export_expire_after_days,
+            vault_lock_min_retention_days=(
+                self.vault_lock_min_retention_days if self.vault_lock else None
+            ),
+            vault_lock_max_retention_days=(
+                self.vault_lock_max_retention_days if self.vault_lock else None
+            ),
+        )
+        # Field names inside the sub-table read as they are written in the file.
+        problems = [f"backups.{problem}" for problem in problems]
+        if self.dr_region == region:
+            problems.append(
+                f"backups.dr_region={self.dr_region!r}: must differ from region ({region!r}) "
+                "so the copies survive the loss of the region"
+            )
+        if production and self.dr_region is None:
+            problems.append("backups.dr_region: production needs a disaster-recovery region")
+        changeable = self.vault_lock_changeable_days
+        if changeable is not None and changeable < backup_rules.MIN_VAULT_LOCK_CHANGEABLE_DAYS:
+            problems.append(
+                f"backups.vault_lock_changeable_days={changeable}: must be at least "
+                f"{backup_rules.MIN_VAULT_LOCK_CHANGEABLE_DAYS} (AWS Backup's grace period)"
+            )
+        return problems
+
+
 class EnvironmentConfig(_Strict):
     """One ``[environments.<name>]`` table."""
 
@@ -84,6 +142,7 @@ class EnvironmentConfig(_Strict):
     alarms: dict[str, AlarmOverride] = Field(
         default_factory=dict, description="Alarm threshold overrides, by threshold name."
     )
+    backups: BackupsConfig = Field(default_factory=BackupsConfig)
 
     @property
     def is_production(self) -> bool:
@@ -125,6 +184,9 @@ class EnvironmentConfig(_Strict):
                 f"log_retention_days={self.log_retention_days}: must be one of "
                 f"{', '.join(map(str, defaults.LOG_RETENTION_BY_DAYS))}"
             )
+        problems += self.backups.problems(
+            region=self.region, backup_window=self.backup_window, production=self.is_production
+        )
         if self.is_production:
             problems += self._production_problems()
         problems += self._alarm_problems()

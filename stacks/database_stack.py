@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Environment, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from rds_ha import HighlyAvailableDatabase, defaults
 from rds_ha.database_alarms import DatabaseAlarms
+from rds_ha.database_backups import DatabaseBackups, backup_vault_arn
 from rds_ha.keys import create_database_key
 from stacks.config import EnvironmentConfig
+from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name, vault_lock
 from stacks.network import DatabaseNetwork
 
 REMOVAL_POLICIES = {
@@ -72,14 +76,7 @@ class DatabaseStack(Stack):
             log_retention=log_retention,
             monitoring_interval_seconds=config.monitoring_interval_seconds,
         )
-        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            Validations.of(self.database.resource).acknowledge(
-                Acknowledgment(
-                    id=f"{pack}::{pack}-RDSInBackupPlan",
-                    reason="Automated RDS backups with point-in-time restore are on; the AWS "
-                    "Backup plan is added by DatabaseBackups.",
-                )
-            )
+        self._add_backups(scope, config, log_retention)
         self.alarms = DatabaseAlarms(
             self,
             "Alarms",
@@ -87,3 +84,41 @@ class DatabaseStack(Stack):
             thresholds=config.alarm_thresholds,
             alarm_emails=config.alarm_emails,
         )
+
+    def _add_backups(
+        self, scope: Construct, config: EnvironmentConfig, log_retention: logs.RetentionDays
+    ) -> None:
+        """AWS Backup, the copy to the DR region's vault (its own stack) and S3 exports."""
+        settings = config.backups
+        dr_vault = None
+        self.disaster_recovery: DisasterRecoveryStack | None = None
+        if settings.dr_region:
+            self.disaster_recovery = DisasterRecoveryStack(scope, config=config)
+            self.add_stack_dependency(self.disaster_recovery)
+            dr_vault = backup.BackupVault.from_backup_vault_arn(
+                self,
+                "DisasterRecoveryVault",
+                backup_vault_arn(self, region=settings.dr_region, vault_name=dr_vault_name(config)),
+            )
+        self.backups = DatabaseBackups(
+            self,
+            "Backups",
+            database=self.database,
+            vpc=self.vpc,
+            continuous_retention_days=settings.continuous_retention_days,
+            daily_retention_days=settings.daily_retention_days,
+            monthly_retention_days=settings.monthly_retention_days,
+            backup_start_hour_utc=settings.backup_start_hour_utc,
+            disaster_recovery_vault=dr_vault,
+            disaster_recovery_retention_days=settings.dr_retention_days,
+            vault_lock=vault_lock(config),
+            restore_test_schedule=settings.restore_test_schedule,
+            export_archive_after_days=settings.export_archive_after_days,
+            export_expire_after_days=settings.export_expire_after_days,
+            log_retention=log_retention,
+        )
+
+    @property
+    def environment_stacks(self) -> list[Stack]:
+        """This stack and, when there is one, its disaster-recovery stack."""
+        return [self, *([self.disaster_recovery] if self.disaster_recovery else [])]

@@ -26,6 +26,7 @@ VALID: dict[str, Any] = {
     "maintenance_window": "sun:03:00-sun:03:30",
     "deletion_protection": True,
     "alarm_emails": ["dba@example.com"],
+    "backups": {"dr_region": "eu-central-1"},
 }
 
 

@@ -4,6 +4,7 @@ environment, the threshold and the key, all problems at once."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -18,20 +19,25 @@ from stacks.config import parse_config
 from .helpers import environment
 
 
+def prod_environment(**changes: Any) -> dict[str, Any]:
+    """A production table: production also needs a disaster-recovery region for its backups."""
+    return environment(backups={"dr_region": "eu-central-1"}, **changes)
+
+
 def problems_of(**changes) -> list[str]:
     with pytest.raises(ConfigurationError) as raised:
-        parse_config({"environments": {"prod": environment(**changes)}})
+        parse_config({"environments": {"prod": prod_environment(**changes)}})
     return raised.value.problems
 
 
 def test_default_thresholds_are_valid_for_every_engine():
     for engine in ("postgres", "mysql", "mariadb"):
-        parse_config({"environments": {"prod": environment(engine=engine)}})
+        parse_config({"environments": {"prod": prod_environment(engine=engine)}})
 
 
 def test_overrides_replace_only_the_keys_given():
     config = parse_config(
-        {"environments": {"prod": environment(alarms={"max_cpu_percent": {"critical": 95}})}}
+        {"environments": {"prod": prod_environment(alarms={"max_cpu_percent": {"critical": 95}})}}
     )
     cpu = config.environments["prod"].alarm_thresholds.max_cpu_percent
     assert cpu == MetricThresholds(Level(80, 15, 15), Level(95, 5, 5))
@@ -83,7 +89,7 @@ def test_every_problem_in_every_environment_is_reported_at_once():
             {
                 "environments": {
                     "staging": environment(alarms={"max_cpu_percent": {"warning": 120}}),
-                    "prod": environment(
+                    "prod": prod_environment(
                         alarms={
                             "min_free_storage_percent": {"warning": 1},
                             "max_cpu_pct": {"warning": 1},

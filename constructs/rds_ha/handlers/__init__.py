@@ -1,0 +1,1 @@
+"""Lambda function code shipped with the constructs (each file is one function)."""

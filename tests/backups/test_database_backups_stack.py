@@ -1,0 +1,364 @@
+"""Synth-level tests of DatabaseBackups in the environment stacks, for a Multi-AZ DB instance
+and a Multi-AZ DB cluster, with all four cdk-nag packs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Annotations, Match, Template
+
+from stacks.compliance import add_compliance_checks
+from stacks.config import DEFAULT_CONFIG_PATH, parse_config
+from stacks.database_stack import DatabaseStack
+
+CLUSTER = {
+    "deployment": "multi-az-cluster",
+    "instance_class": "db.m6gd.large",
+    "allocated_storage_gib": 400,
+    "max_allocated_storage_gib": 1000,
+}
+
+
+ROOT = DEFAULT_CONFIG_PATH.parent
+
+
+def app_context() -> dict[str, Any]:
+    """The feature flags of cdk.json and the committed context, as `cdk synth` sees them."""
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return {**context, **json.loads((ROOT / "cdk.context.json").read_text())}
+
+
+def build(environment: str, **overrides: Any) -> tuple[cdk.App, DatabaseStack]:
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
+    data["environments"][environment].update(overrides)
+    config = parse_config(data).select(environment)[0]
+    app = cdk.App(context=app_context(), outdir=tempfile.mkdtemp(prefix="cdk.out-backups-"))
+    return app, DatabaseStack(app, config=config)
+
+
+def compliance_report(app: cdk.App) -> dict[str, Any]:
+    """Synthesize with the four packs registered as in app.py; CDK applies acknowledgments and
+    writes the report, and fails the synthesis on an unacknowledged error after writing it."""
+    add_compliance_checks(app)
+    with contextlib.suppress(RuntimeError):
+        app.synth()
+    return json.loads((Path(app.outdir) / "validation-report.json").read_text())
+
+
+def violations(report: dict[str, Any]) -> list[str]:
+    return [
+        f"{violation['ruleName']} at {construct['constructPath']}"
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+@pytest.fixture(scope="module", params=["instance", "cluster"])
+def built(request: pytest.FixtureRequest) -> dict[str, Any]:
+    overrides = CLUSTER if request.param == "cluster" else {}
+    # The packs are checked on an app of their own: with them registered, any synthesis that
+    # has a finding raises, and Template.from_stack synthesizes too.
+    report = compliance_report(build("prod", **overrides)[0])
+    app, stack = build("prod", **overrides)
+    return {
+        "report": report,
+        "kind": request.param,
+        "app": app,
+        "stack": stack,
+        "template": Template.from_stack(stack),
+        "dr": Template.from_stack(stack.disaster_recovery),
+    }
+
+
+def test_every_compliance_pack_finds_nothing_in_the_backups_or_the_dr_stack(
+    built: dict[str, Any],
+) -> None:
+    plugins = {plugin["pluginName"] for plugin in built["report"]["pluginReports"]}
+    assert {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"} <= plugins
+    assert [
+        finding
+        for finding in violations(built["report"])
+        if "/Backups/" in finding or "-dr/" in finding or "/Database/Resource" in finding
+    ] == []
+
+
+def test_the_prod_instance_stack_passes_every_pack_with_no_finding_at_all(
+    built: dict[str, Any],
+) -> None:
+    if built["kind"] != "instance":
+        pytest.skip("the cluster's enhanced-monitoring policy belongs to the database construct")
+    assert violations(built["report"]) == []
+
+
+def test_acknowledged_findings_are_only_the_documented_unavoidable_ones(
+    built: dict[str, Any],
+) -> None:
+    acknowledged = {
+        (violation["ruleName"].split("[")[0], construct["constructPath"].split("/", 1)[1])
+        for report in built["report"]["pluginReports"]
+        for violation in report.get("suppressedViolations", [])
+        for construct in violation["violatingConstructs"]
+        if "/Backups/" in construct["constructPath"]
+    }
+    assert acknowledged == {
+        ("AwsSolutions-IAM4", "Backups/BackupRole/Resource"),
+        ("AwsSolutions-IAM5", "Backups/ExportFunctionPolicy/Resource"),
+        *(
+            (f"{pack}-{rule}", "Backups/AccessLogBucket/Resource")
+            for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+            for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
+        ),
+        *(
+            (f"{pack}-S3BucketReplicationEnabled", "Backups/ExportBucket/Resource")
+            for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+        ),
+    }
+    assert not any(
+        "/Database/Resource" in construct["constructPath"]
+        for report in built["report"]["pluginReports"]
+        for violation in report.get("suppressedViolations", [])
+        for construct in violation["violatingConstructs"]
+    )
+
+
+def test_the_database_carries_no_acknowledgment(built: dict[str, Any]) -> None:
+    database = built["stack"].database.resource
+    for construct in (database, database.node.default_child or database):
+        kinds = {entry.type for entry in construct.node.metadata}
+        assert cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY not in kinds
+
+
+def test_vault_is_encrypted_denies_recovery_point_deletion_and_is_locked_in_prod(
+    built: dict[str, Any],
+) -> None:
+    vaults = built["template"].find_resources("AWS::Backup::BackupVault")
+    (vault,) = vaults.values()
+    assert vault["DeletionPolicy"] == "Retain"
+    properties = vault["Properties"]
+    assert properties["BackupVaultName"] == "rds-ha-prod-backups"
+    assert "EncryptionKeyArn" in properties
+    (statement,) = properties["AccessPolicy"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert "backup:DeleteRecoveryPoint" in statement["Action"]
+    assert properties["LockConfiguration"] == {
+        "MinRetentionDays": 7,
+        "MaxRetentionDays": 2557,
+        "ChangeableForDays": 3,
+    }
+
+
+def test_plan_has_continuous_daily_and_monthly_rules_without_cold_storage(
+    built: dict[str, Any],
+) -> None:
+    (plan,) = built["template"].find_resources("AWS::Backup::BackupPlan").values()
+    rules = {rule["RuleName"]: rule for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert set(rules) == {"Continuous", "Daily", "Monthly"}
+    assert rules["Continuous"]["EnableContinuousBackup"] is True
+    assert rules["Continuous"]["Lifecycle"] == {"DeleteAfterDays": 35}
+    assert rules["Daily"]["Lifecycle"] == {"DeleteAfterDays": 35}
+    assert rules["Monthly"]["Lifecycle"] == {"DeleteAfterDays": 2557}
+    assert rules["Daily"]["ScheduleExpression"] == "cron(0 5 * * ? *)"
+    assert rules["Monthly"]["ScheduleExpression"] == "cron(0 5 1 * ? *)"
+    for rule in rules.values():
+        assert "MoveToColdStorageAfterDays" not in rule["Lifecycle"]
+
+
+def test_daily_and_monthly_snapshots_are_copied_to_the_dr_vault_for_instances_only(
+    built: dict[str, Any],
+) -> None:
+    (plan,) = built["template"].find_resources("AWS::Backup::BackupPlan").values()
+    rules = {rule["RuleName"]: rule for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    dr_vault = "arn:aws:backup:eu-central-1:333333333333:backup-vault:rds-ha-prod-dr-backups"
+    for name in ("Daily", "Monthly"):
+        if built["kind"] == "instance":
+            assert rules[name]["CopyActions"] == [
+                {"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": 35}}
+            ]
+        else:
+            assert "CopyActions" not in rules[name]
+    built["dr"].has_resource(
+        "AWS::Backup::BackupVault",
+        {"DeletionPolicy": "Retain", "Properties": {"BackupVaultName": "rds-ha-prod-dr-backups"}},
+    )
+    assert built["stack"].disaster_recovery.region == "eu-central-1"
+    assert built["stack"].disaster_recovery in built["stack"].dependencies
+
+
+def test_selection_contains_the_database(built: dict[str, Any]) -> None:
+    stack = built["stack"]
+    database_id = stack.get_logical_id(
+        stack.database.resource.node.default_child or stack.database.resource
+    )
+    (selection,) = built["template"].find_resources("AWS::Backup::BackupSelection").values()
+    assert database_id in str(selection["Properties"]["BackupSelection"]["Resources"])
+
+
+def test_restore_testing_restores_the_latest_recovery_point_into_the_database_network(
+    built: dict[str, Any],
+) -> None:
+    template = built["template"]
+    template.has_resource_properties(
+        "AWS::Backup::RestoreTestingPlan",
+        {
+            "RestoreTestingPlanName": "rds_ha_prod_restores",
+            "ScheduleExpression": "cron(0 6 ? * SAT *)",
+            "RecoveryPointSelection": {
+                "Algorithm": "LATEST_WITHIN_WINDOW",
+                "RecoveryPointTypes": ["CONTINUOUS", "SNAPSHOT"],
+                "IncludeVaults": Match.any_value(),
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Backup::RestoreTestingSelection",
+        {
+            "ProtectedResourceType": "RDS",
+            "RestoreTestingPlanName": "rds_ha_prod_restores",
+            "RestoreMetadataOverrides": {
+                "dbSubnetGroupName": Match.any_value(),
+                "vpcSecurityGroupIds": Match.any_value(),
+            },
+        },
+    )
+
+
+def test_export_bucket_is_kms_encrypted_private_versioned_logged_and_expires(
+    built: dict[str, Any],
+) -> None:
+    buckets = built["template"].find_resources(
+        "AWS::S3::Bucket", {"Properties": {"LoggingConfiguration": Match.any_value()}}
+    )
+    (bucket,) = buckets.values()
+    properties = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == "Retain"
+    (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert properties["OwnershipControls"] == {
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    }
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (rule,) = properties["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 2557
+    assert rule["Transitions"] == [{"StorageClass": "GLACIER_IR", "TransitionInDays": 30}]
+
+
+def test_bucket_policies_deny_plain_http(built: dict[str, Any]) -> None:
+    policies = built["template"].find_resources("AWS::S3::BucketPolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        assert any(
+            statement["Effect"] == "Deny"
+            and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        )
+
+
+def test_only_rds_export_can_assume_the_export_role_and_it_has_no_identity_policy(
+    built: dict[str, Any],
+) -> None:
+    roles = built["template"].find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        Match.object_like({"Principal": {"Service": "export.rds.amazonaws.com"}})
+                    ]
+                }
+            }
+        },
+    )
+    (role,) = roles.values()
+    assert "Policies" not in role["Properties"]
+    assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_export_function_is_bounded_in_a_vpc_with_a_dead_letter_queue(
+    built: dict[str, Any],
+) -> None:
+    template = built["template"]
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "snapshot_export.handler",
+            "Runtime": "python3.14",
+            "ReservedConcurrentExecutions": 2,
+            "DeadLetterConfig": {"TargetArn": Match.any_value()},
+            "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
+            "LoggingConfig": {"LogGroup": Match.any_value()},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600},
+    )
+    template.has_resource_properties(
+        "AWS::Logs::LogGroup",
+        {
+            "LogGroupName": "/rds-ha/rds-ha-prod/snapshot-export",
+            "RetentionInDays": 731,
+            "KmsKeyId": Match.any_value(),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {"ServiceName": "com.amazonaws.eu-west-1.rds", "PrivateDnsEnabled": True},
+    )
+
+
+def test_events_for_snapshots_and_backup_jobs_invoke_the_function(built: dict[str, Any]) -> None:
+    template = built["template"]
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.rds"],
+                "detail-type": ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"],
+                "detail": {"EventID": Match.array_with(["RDS-EVENT-0091", "RDS-EVENT-0169"])},
+            },
+            "Targets": [
+                Match.object_like(
+                    {
+                        "RetryPolicy": {
+                            "MaximumRetryAttempts": 4,
+                            "MaximumEventAgeInSeconds": 21600,
+                        },
+                        "DeadLetterConfig": Match.any_value(),
+                    }
+                )
+            ],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.backup"],
+                "detail-type": ["Backup Job State Change", "Copy Job State Change"],
+                "detail": {"resourceArn": Match.any_value()},
+            }
+        },
+    )
+
+
+def test_cluster_backups_warn_that_the_cross_region_copy_is_unsupported(
+    built: dict[str, Any],
+) -> None:
+    warnings = Annotations.from_stack(built["stack"]).find_warning(
+        "*", Match.string_like_regexp("Multi-AZ DB cluster")
+    )
+    assert bool(warnings) == (built["kind"] == "cluster")

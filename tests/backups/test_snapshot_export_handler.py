@@ -1,0 +1,196 @@
+"""The snapshot export function, against moto's RDS.
+
+moto completes an export task the moment it starts (status "complete") and writes nothing to S3,
+so these tests check what the function itself guarantees: which snapshots it exports, with which
+task id and settings, and that it never starts a second export of the same snapshot. Whether the
+Parquet files arrive is RDS's part and is not modelled.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from rds_ha.handlers.snapshot_export import (
+    MAX_TASK_ID_LENGTH,
+    Settings,
+    export_task_id,
+    handle,
+)
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's default account
+DB_ARN = f"arn:aws:rds:{REGION}:{ACCOUNT}:db:orders"
+TASK_ID = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*(?<!-)$")
+
+
+@pytest.fixture
+def rds(aws_credentials: None) -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("rds", region_name=REGION)
+        for identifier in ("orders", "billing"):
+            client.create_db_instance(
+                DBInstanceIdentifier=identifier,
+                Engine="postgres",
+                DBInstanceClass="db.m7g.large",
+                AllocatedStorage=100,
+                MasterUsername="admin_user",
+                MasterUserPassword="not-a-real-password-1",
+            )
+        yield client
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        database_arn=DB_ARN,
+        bucket="exports",
+        prefix="snapshots",
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/export",
+        key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+
+
+def snapshot(rds: Any, database: str, name: str) -> str:
+    response = rds.create_db_snapshot(DBInstanceIdentifier=database, DBSnapshotIdentifier=name)
+    return response["DBSnapshot"]["DBSnapshotArn"]
+
+
+def rds_event(snapshot_arn: str, event_id: str = "RDS-EVENT-0042") -> dict[str, Any]:
+    return {
+        "id": "event-1",
+        "source": "aws.rds",
+        "detail-type": "RDS DB Snapshot Event",
+        "detail": {"EventID": event_id, "SourceArn": snapshot_arn},
+    }
+
+
+def backup_event(resource_arn: str, recovery_point: str, state: str = "COMPLETED") -> dict:
+    return {
+        "id": "event-2",
+        "source": "aws.backup",
+        "detail-type": "Backup Job State Change",
+        "resources": [recovery_point],
+        "detail": {"state": state, "resourceArn": resource_arn, "resourceType": "RDS"},
+    }
+
+
+def logged(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_exports_a_new_snapshot_of_its_database_with_the_configured_settings(
+    rds: Any, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arn = snapshot(rds, "orders", "orders-before-migration")
+
+    result = handle(rds_event(arn), rds, settings, REGION)
+
+    assert result["decision"] == "started"
+    (task,) = rds.describe_export_tasks(SourceArn=arn)["ExportTasks"]
+    assert task["ExportTaskIdentifier"] == export_task_id(arn)
+    assert task["S3Bucket"] == "exports"
+    assert task["S3Prefix"] == "snapshots"
+    assert task["IamRoleArn"] == settings.role_arn
+    assert task["KmsKeyId"] == settings.key_arn
+    assert logged(capsys) == [result]
+
+
+def test_never_exports_the_same_snapshot_twice(
+    rds: Any, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arn = snapshot(rds, "orders", "orders-daily")
+    handle(rds_event(arn), rds, settings, REGION)
+
+    again = handle(rds_event(arn), rds, settings, REGION)
+
+    assert again["decision"] == "skipped"
+    assert again["reason"] == "already exported"
+    assert len(rds.describe_export_tasks(SourceArn=arn)["ExportTasks"]) == 1
+
+
+def test_ignores_snapshots_of_other_databases(rds: Any, settings: Settings) -> None:
+    arn = snapshot(rds, "billing", "billing-daily")
+
+    result = handle(rds_event(arn), rds, settings, REGION)
+
+    assert result["decision"] == "ignored"
+    assert result["database"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:db:billing"
+    assert rds.describe_export_tasks()["ExportTasks"] == []
+
+
+def test_exports_the_snapshot_of_a_completed_aws_backup_job(rds: Any, settings: Settings) -> None:
+    arn = snapshot(rds, "orders", "orders-backup-copy")
+
+    result = handle(backup_event(DB_ARN, arn), rds, settings, REGION)
+
+    assert result["decision"] == "started"
+    assert result["snapshot"] == arn
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (None, "event is a NoneType, not an object"),
+        ("text", "event is a str, not an object"),
+        ({}, "unsupported event source None"),
+        ({"source": "aws.ec2"}, "unsupported event source 'aws.ec2'"),
+        ({"source": "aws.rds"}, "event has no snapshot SourceArn"),
+        ({"source": "aws.rds", "detail": {"SourceArn": "not-an-arn"}}, "no snapshot SourceArn"),
+        (backup_event(DB_ARN, "x", state="RUNNING"), "state is 'RUNNING'"),
+        (backup_event(DB_ARN.replace("orders", "billing"), "x"), "backup of another resource"),
+        (
+            backup_event(DB_ARN, f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:continuous:x"),
+            "continuous backups cannot be exported",
+        ),
+    ],
+)
+def test_malformed_and_unrelated_events_are_logged_and_ignored_without_raising(
+    rds: Any, settings: Settings, capsys: pytest.CaptureFixture[str], event: Any, reason: str
+) -> None:
+    result = handle(event, rds, settings, REGION)
+
+    assert result["decision"] == "ignored"
+    assert reason in result["reason"]
+    assert logged(capsys) == [result]
+    assert rds.describe_export_tasks()["ExportTasks"] == []
+
+
+def test_ignores_snapshots_in_another_region(rds: Any, settings: Settings) -> None:
+    arn = f"arn:aws:rds:eu-central-1:{ACCOUNT}:snapshot:awsbackup:job-copy"
+
+    result = handle(rds_event(arn), rds, settings, REGION)
+
+    assert result["decision"] == "ignored"
+    assert "eu-central-1" in result["reason"]
+
+
+@pytest.mark.parametrize(
+    "snapshot_arn",
+    [
+        f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:rds:orders-2026-11-24-02-05",
+        f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:awsbackup:job-0a1b2c3d-4e5f-6789-abcd-ef01",
+        f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster-snapshot:" + "very-long-name-" * 10,
+        f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:9--starts..with_digit--",
+        f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:---",
+    ],
+)
+def test_export_task_ids_are_valid_and_deterministic(snapshot_arn: str) -> None:
+    task_id = export_task_id(snapshot_arn)
+
+    assert len(task_id) <= MAX_TASK_ID_LENGTH
+    assert TASK_ID.match(task_id), task_id
+    assert export_task_id(snapshot_arn) == task_id
+    assert export_task_id(snapshot_arn, attempt=1) != task_id
+    assert TASK_ID.match(export_task_id(snapshot_arn, attempt=1))
+
+
+def test_similar_snapshot_names_get_different_task_ids() -> None:
+    base = f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:"
+    assert export_task_id(base + "rds:orders-a") != export_task_id(base + "rds-orders-a")
