@@ -90,11 +90,9 @@ def test_every_compliance_pack_finds_nothing_in_the_backups_or_the_dr_stack(
     ] == []
 
 
-def test_the_prod_instance_stack_passes_every_pack_with_no_finding_at_all(
+def test_the_prod_stack_passes_every_pack_with_no_finding_at_all(
     built: dict[str, Any],
 ) -> None:
-    if built["kind"] != "instance":
-        pytest.skip("the cluster's enhanced-monitoring policy belongs to the database construct")
     assert violations(built["report"]) == []
 
 
