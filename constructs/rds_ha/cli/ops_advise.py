@@ -9,21 +9,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rds_ha import instance_classes as ic
+from rds_ha.alarm_thresholds import AlarmThresholds
 from rds_ha.cli.databases import Database
 
 GIB = 1024**3
 _SPARK = "▁▂▃▄▅▆▇█"
 
 
+_WARNINGS = AlarmThresholds()
+
+
 @dataclass(frozen=True)
 class AdviceThresholds:
-    """Warning levels the recommendation keeps the p95 under."""
+    """Levels the recommendation keeps the p95 under: the warning levels of DatabaseAlarms, so a
+    recommended class does not start in the "plan the scale-up" state."""
 
-    max_cpu_percent: float = 70.0
-    min_freeable_memory_percent: float = 25.0
+    max_cpu_percent: float = _WARNINGS.max_cpu_percent.warning.threshold
+    min_freeable_memory_percent: float = _WARNINGS.min_freeable_memory_percent.warning.threshold
     # More active sessions than vCPUs means sessions wait for CPU.
-    max_db_load_per_vcpu: float = 1.0
-    max_connections_percent: float = 80.0
+    max_db_load_per_vcpu: float = _WARNINGS.max_db_load_per_vcpu.warning.threshold
+    max_connections_percent: float = _WARNINGS.max_connections_percent.warning.threshold
 
 
 @dataclass(frozen=True)
