@@ -7,13 +7,15 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match
-from synth_helpers import ComplianceSynth, compliance_app
+from aws_cdk.assertions import Match, Template
+from synth_helpers import ComplianceSynth, compliance_app, project_context
 
-from stacks.config import load_config
+from stacks.config import load_config, parse_config
 from stacks.database_stack import DatabaseStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,3 +198,19 @@ def test_app_writes_stack_policies_for_the_production_stacks_only(tmp_path: Path
     staging = _run_app(tmp_path / "staging", env="staging")
     assert staging.returncode == 0, staging.stderr
     assert list((tmp_path / "staging" / "out").glob("*.stack-policy.json")) == []
+
+
+def test_an_existing_vpc_is_looked_up_by_id_instead_of_created() -> None:
+    data = tomllib.loads((ROOT / "environments.toml").read_text())
+    staging = {**data["environments"]["staging"], "vpc_id": "vpc-0123456789abcdef0"}
+    config = parse_config({"environments": {"staging": staging}})
+    app = cdk.App(context=project_context())
+    stack = DatabaseStack(app, config=config.environments["staging"])
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPC", 0)
+    template.resource_count_is("AWS::EC2::FlowLog", 0)
+    template.resource_count_is("AWS::RDS::DBInstance", 1)
+    # Without cached context the lookup is recorded as missing: `cdk synth` resolves it once
+    # with credentials and caches it in cdk.context.json.
+    manifest = json.loads((Path(app.synth().directory) / "manifest.json").read_text())
+    assert any(entry["key"].startswith("vpc-provider:") for entry in manifest["missing"])
