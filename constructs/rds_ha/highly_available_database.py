@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import (
     Acknowledgment,
@@ -124,7 +125,6 @@ class HighlyAvailableDatabase(Construct):
         self.allocated_storage_gib = allocated_storage_gib or defaults.allocated_storage_for(
             self.deployment
         )
-        self.iops = defaults.CLUSTER_GP3_IOPS
         self.max_allocated_storage_gib = (
             max_allocated_storage_gib
             or defaults.default_max_allocated_storage_gib(self.allocated_storage_gib)
@@ -335,7 +335,7 @@ class HighlyAvailableDatabase(Construct):
             kms_key_id=self.encryption_key.key_arn,
             storage_type="gp3",
             allocated_storage=self.allocated_storage_gib,
-            iops=self.iops,
+            iops=defaults.CLUSTER_GP3_IOPS,
             backup_retention_period=self.backup_retention_days,
             preferred_backup_window=common.backup_window,
             preferred_maintenance_window=common.maintenance_window,
@@ -568,27 +568,17 @@ def _nag_text(scope: Construct, value: str) -> str:
     return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
 
 
+@dataclass(frozen=True)
 class _CommonSettings:
     """Settings shared verbatim by the instance and the cluster resource."""
 
-    def __init__(
-        self,
-        *,
-        backup_window: str,
-        maintenance_window: str,
-        deletion_protection: bool,
-        removal_policy: RemovalPolicy,
-        master_username: str,
-        database_name: str | None,
-        monitoring_interval_seconds: int,
-    ) -> None:
-        self.backup_window = backup_window
-        self.maintenance_window = maintenance_window
-        self.deletion_protection = deletion_protection
-        self.removal_policy = removal_policy
-        self.master_username = master_username
-        self.database_name = database_name
-        self.monitoring_interval_seconds = monitoring_interval_seconds
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    removal_policy: RemovalPolicy
+    master_username: str
+    database_name: str | None
+    monitoring_interval_seconds: int
 
 
 def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rds.IInstanceEngine:
