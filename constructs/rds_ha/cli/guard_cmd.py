@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from botocore.exceptions import ClientError
-from cfnlint.decode.cfn_yaml import loads as load_yaml
 
 from rds_ha.cli.app import app
 from rds_ha.cli.context import CliContext, OutputFormat
@@ -86,6 +85,8 @@ def fetch_template(cloudformation: Any, stack_name: str) -> dict[str, Any]:
         return json.loads(body)
     except json.JSONDecodeError:
         # cfn-lint's loader understands the !Ref / !GetAtt short forms of YAML templates.
+        from cfnlint.decode.cfn_yaml import loads as load_yaml  # noqa: PLC0415 (slow import)
+
         return load_yaml(body)
 
 

@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-from cfnlint.schema._exceptions import ResourceNotFoundError
-
 # Resources whose replacement or deletion loses data or access to it (the key that encrypts a
 # database or its backups, the secret holding its credentials, the backups themselves).
 # DBSubnetGroup and DBParameterGroup are deliberately not here: losing one loses no data. What
@@ -58,6 +55,10 @@ class ReplacementRules:
 @cache
 def replacement_rules(resource_type: str) -> ReplacementRules | None:
     """The type's replacement rules, or None when cfn-lint has no schema for it."""
+    # Imported here: loading cfn-lint takes longer than the rest of the CLI's startup.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415
+    from cfnlint.schema._exceptions import ResourceNotFoundError  # noqa: PLC0415
+
     try:
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
     except ResourceNotFoundError:
