@@ -94,8 +94,8 @@ class AlarmThresholds:
     min_freeable_memory_percent: MetricThresholds = MetricThresholds(
         Level(25, 15, 15), Level(10, 5, 5)
     )
-    # Of the storage-autoscaling maximum, or of the allocated storage without autoscaling.
-    min_free_storage_percent: MetricThresholds = MetricThresholds(Level(10, 5, 5), Level(5, 5, 5))
+    # Of the configured allocated storage; below RDS's 10 % autoscaling trigger (see derive()).
+    min_free_storage_percent: MetricThresholds = MetricThresholds(Level(8, 5, 5), Level(5, 5, 5))
     max_connections_percent: MetricThresholds = MetricThresholds(Level(75, 15, 15), Level(90, 5, 5))
     # Average active sessions per vCPU: above 1, sessions wait for CPU or I/O.
     max_db_load_per_vcpu: MetricThresholds = MetricThresholds(Level(1.0, 15, 15), Level(2.0, 5, 5))
@@ -256,20 +256,6 @@ class DatabaseFacts:
         return spec.burstable if spec else self.instance_class.startswith("db.t")
 
     @property
-    def storage_autoscaling(self) -> bool:
-        """Multi-AZ DB clusters have no storage autoscaling."""
-        return (
-            self.deployment is not Deployment.MULTI_AZ_CLUSTER
-            and self.max_allocated_storage_gib > self.allocated_storage_gib
-        )
-
-    @property
-    def storage_basis_gib(self) -> int:
-        if self.storage_autoscaling:
-            return self.max_allocated_storage_gib
-        return self.allocated_storage_gib
-
-    @property
     def configured_max_connections(self) -> int | None:
         value = str(self.parameters.get("max_connections", "")).strip()
         return int(value) if re.fullmatch(r"\d+", value) else None
@@ -316,12 +302,18 @@ def derive(
             whole=True,
         )
     if name == "min_free_storage_percent":
-        what = "storage-autoscaling maximum" if facts.storage_autoscaling else "allocated storage"
-        return metric, _scaled(
-            metric,
-            facts.storage_basis_gib * GIB / 100,
-            f"% of the {facts.storage_basis_gib} GiB {what}",
-        )
+        # FreeStorageSpace is free space in the volume as allocated now, and RDS publishes no
+        # allocated-storage metric, so a share of the autoscaling maximum compares unrelated
+        # sizes: with 200 GiB allocated and 1000 GiB maximum, "10 % of the maximum" fires at
+        # 50 % used. The configured allocation is the smallest the volume can be. RDS grows an
+        # autoscaling volume when free space stays at or under 10 % of the current allocation
+        # for 5 minutes, so the defaults (8 % and 5 %) fire only when autoscaling did not keep
+        # up, is waiting out its 6-hour cooldown, reached max_allocated_storage_gib (RDS also
+        # sends a "low storage" event then) or is not available (Multi-AZ DB clusters). Once
+        # the volume has grown, the same bytes are a smaller share of it: the alarm gets later,
+        # never earlier.
+        gib = facts.allocated_storage_gib
+        return metric, _scaled(metric, gib * GIB / 100, f"% of the {gib} GiB allocated")
     if name == "max_connections_percent":
         limit, source = _max_connections(facts)
         return metric, _scaled(
@@ -362,17 +354,6 @@ def catalog_problems(thresholds: AlarmThresholds, facts: DatabaseFacts) -> list[
                 f"catalog, so {', '.join(ABSOLUTE_ALTERNATIVES[n] for n in needed)} cannot be "
                 f"derived; use a catalog class or give alarms.{', alarms.'.join(needed)} "
                 "explicitly"
-            )
-    storage = thresholds.min_free_storage_percent
-    for severity in ("warning", "critical"):
-        percent = getattr(storage, severity).threshold
-        threshold_gib = facts.storage_basis_gib * percent / 100
-        if 0 < percent < 100 and threshold_gib >= facts.allocated_storage_gib:
-            problems.append(
-                f"alarms.min_free_storage_percent.{severity}={percent:g}: {percent:g}% of the "
-                f"{facts.storage_basis_gib} GiB storage-autoscaling maximum is "
-                f"{threshold_gib:g} GiB, not below the {facts.allocated_storage_gib} GiB "
-                "allocated, so the alarm would fire on an empty database; lower it"
             )
     return problems
 

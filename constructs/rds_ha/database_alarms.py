@@ -89,6 +89,13 @@ class AlarmSpec:
     unit: str
     missing_data: cloudwatch.TreatMissingData
     applies: Applies = _always
+    critical_statistic: str | None = None
+    """When the critical alarm needs another statistic than the warning."""
+
+    def statistic_for(self, severity: str) -> str:
+        if severity == "critical" and self.critical_statistic:
+            return self.critical_statistic
+        return self.statistic
 
 
 # Missing data: metrics RDS publishes every minute while the database runs keep their state
@@ -102,8 +109,11 @@ ALARM_SPECS: tuple[AlarmSpec, ...] = (
               "Freeable memory", "bytes", _MISSING),
     AlarmSpec("min_free_storage_percent", "free-storage", "FreeStorageSpace", "Minimum",
               "Free storage space", "bytes", _MISSING),
+    # Warning on the average: "sustained pressure, plan a larger class". Critical on the
+    # maximum: a burst that hits max_connections refuses clients within the minute, and an
+    # average over the minute can stay under the limit while it does.
     AlarmSpec("max_connections_percent", "connections", "DatabaseConnections", "Average",
-              "Database connections", "connections", _MISSING),
+              "Database connections", "connections", _MISSING, critical_statistic="Maximum"),
     AlarmSpec("max_db_load_per_vcpu", "db-load", "DBLoad", "Average",
               "DB load (average active sessions)", "sessions", _NOT_BREACHING),
     AlarmSpec("max_read_latency_seconds", "read-latency", "ReadLatency", "p90",
@@ -297,7 +307,7 @@ class DatabaseAlarms(Construct):
                 f"{_pascal(spec.slug)}{severity.title()}",
                 alarm_name=f"{self.identifier}-{spec.slug}-{severity}",
                 alarm_description=self._describe(spec, severity, level, threshold, derived),
-                metric=self._metric(spec, level.period_seconds),
+                metric=self._metric(spec, spec.statistic_for(severity), level.period_seconds),
                 threshold=threshold,
                 evaluation_periods=level.evaluation_periods,
                 datapoints_to_alarm=level.datapoints_to_alarm,
@@ -313,11 +323,15 @@ class DatabaseAlarms(Construct):
         return alarms
 
     def _metric(
-        self, spec: AlarmSpec, period_seconds: int = 60, label: str | None = None
+        self,
+        spec: AlarmSpec,
+        statistic: str,
+        period_seconds: int = 60,
+        label: str | None = None,
     ) -> cloudwatch.Metric:
         return self.database.metric(
             spec.metric_name,
-            statistic=spec.statistic,
+            statistic=statistic,
             period=Duration.seconds(period_seconds),
             label=label,
         )
@@ -330,7 +344,8 @@ class DatabaseAlarms(Construct):
         basis = f" ({configured:g}{derived.basis})" if derived.basis else ""
         action = "plan the scale-up" if severity == "warning" else "act now"
         return (
-            f"{severity.upper()} {self.identifier}: {spec.title} ({spec.statistic}) {comparison} "
+            f"{severity.upper()} {self.identifier}: {spec.title} ({spec.statistic_for(severity)}) "
+            f"{comparison} "
             f"{_amount(threshold, spec.unit)}{basis} for {level.datapoints_to_alarm} of "
             f"{level.evaluation_periods} periods of {level.period_seconds} s; {action}. "
             f"Runbook: {self.runbook_url}#{spec.slug}"
@@ -386,7 +401,10 @@ class DatabaseAlarms(Construct):
         derived = self.derived[spec.threshold]
         return cloudwatch.GraphWidget(
             title=f"{spec.title} ({spec.unit})",
-            left=[self._metric(spec, label=spec.title)],
+            left=[
+                self._metric(spec, statistic, label=f"{spec.title} ({statistic})")
+                for statistic in dict.fromkeys(spec.statistic_for(s) for s in SEVERITIES)
+            ],
             left_annotations=[
                 cloudwatch.HorizontalAnnotation(
                     value=derived.warning, label="warning", color=WARNING_COLOR

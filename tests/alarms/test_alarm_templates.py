@@ -85,8 +85,9 @@ def template_of(synthesized: SynthesizedApp, name: str) -> dict[str, Any]:
     [
         ("pg", "freeable-memory-warning", 8 * GIB),  # 25% of 32 GiB
         ("pg", "freeable-memory-critical", round(3.2 * GIB)),  # 10%
-        ("pg", "free-storage-warning", 100 * GIB),  # 10% of the 1000 GiB autoscaling maximum
-        ("pg", "free-storage-critical", 50 * GIB),
+        # 8% and 5% of the 200 GiB allocated, whatever the 1000 GiB autoscaling maximum.
+        ("pg", "free-storage-warning", 16 * GIB),
+        ("pg", "free-storage-critical", 10 * GIB),
         ("pg", "connections-warning", 2703),  # 75% of 32 GiB / 9531392 = 3604
         ("pg", "connections-critical", 3244),  # 90% of 3604 = 3243.6
         ("pg", "db-load-warning", 4),  # 1 x 4 vCPUs
@@ -95,8 +96,8 @@ def template_of(synthesized: SynthesizedApp, name: str) -> dict[str, Any]:
         ("pg", "cpu-critical", 90),
         ("mysql", "freeable-memory-warning", 2 * GIB),
         ("mysql", "freeable-memory-critical", 858993459),  # 10% of 8 GiB, rounded
-        ("mysql", "free-storage-warning", 50 * GIB),  # 10% of 500 GiB
-        ("mysql", "free-storage-critical", 25 * GIB),
+        ("mysql", "free-storage-warning", 8 * GIB),  # 8% of the 100 GiB allocated
+        ("mysql", "free-storage-critical", 5 * GIB),
         ("mysql", "connections-warning", 512),  # 75% of 8 GiB / 12582880 = 682
         ("mysql", "connections-critical", 614),
         ("mysql", "db-load-warning", 2),
@@ -113,7 +114,7 @@ def template_of(synthesized: SynthesizedApp, name: str) -> dict[str, Any]:
         ("pgbig", "freeable-memory-warning", 384 * GIB),
         ("mysqlpg", "connections-warning", 375),  # 75% of the parameter group's 500
         ("mysqlpg", "connections-critical", 450),
-        ("cluster", "free-storage-warning", 40 * GIB),  # 10% of the 400 GiB allocated
+        ("cluster", "free-storage-warning", 32 * GIB),  # 8% of the 400 GiB allocated
         ("cluster", "free-storage-critical", 20 * GIB),
         ("cluster", "freeable-memory-warning", 8 * GIB),
         ("cluster", "connections-warning", 2703),
@@ -132,12 +133,15 @@ def test_thresholds_are_derived_from_the_database(synthesized, name, alarm, thre
     assert properties["Threshold"] == threshold
 
 
-# slug: (metric, statistic, comparison, missing data, warning datapoints of evaluation periods)
+# slug: (metric, statistic or (warning, critical) statistics, comparison, missing data, warning
+# datapoints of evaluation periods)
 ALARM_SHAPES = {
     "cpu": ("CPUUtilization", "Average", "GreaterThanThreshold", "missing", (8, 10)),
     "freeable-memory": ("FreeableMemory", "Average", "LessThanThreshold", "missing", (15, 15)),
     "free-storage": ("FreeStorageSpace", "Minimum", "LessThanThreshold", "missing", (5, 5)),
-    "connections": ("DatabaseConnections", "Average", "GreaterThanThreshold", "missing", (15, 15)),
+    "connections": (
+        "DatabaseConnections", ("Average", "Maximum"), "GreaterThanThreshold", "missing", (15, 15)
+    ),
     "db-load": ("DBLoad", "Average", "GreaterThanThreshold", "notBreaching", (15, 15)),
     "read-latency": ("ReadLatency", "p90", "GreaterThanThreshold", "notBreaching", (15, 15)),
     "write-latency": ("WriteLatency", "p90", "GreaterThanThreshold", "notBreaching", (15, 15)),
@@ -155,11 +159,13 @@ ALARM_SHAPES = {
 
 @pytest.mark.parametrize("slug", ALARM_SHAPES)
 def test_each_alarm_watches_its_metric_with_its_statistic_comparison_and_actions(synthesized, slug):
-    metric, statistic, comparison, missing, warning_timing = ALARM_SHAPES[slug]
+    metric, statistics, comparison, missing, warning_timing = ALARM_SHAPES[slug]
     template = template_of(synthesized, "pg")
     topic = {"Ref": logical_id_of(template, "AWS::SNS::Topic")}
-    statistic_key = "ExtendedStatistic" if statistic.startswith("p") else "Statistic"
-    for severity in ("warning", "critical"):
+    if isinstance(statistics, str):
+        statistics = (statistics, statistics)
+    for severity, statistic in zip(("warning", "critical"), statistics, strict=True):
+        statistic_key = "ExtendedStatistic" if statistic.startswith("p") else "Statistic"
         name = f"rds-ha-pg-{slug}-{severity}"
         _, properties = alarm_named(template, name)
         assert properties["MetricName"] == metric
@@ -172,6 +178,7 @@ def test_each_alarm_watches_its_metric_with_its_statistic_comparison_and_actions
         assert properties["AlarmActions"] == [topic]
         assert properties["OKActions"] == [topic]
         assert f"docs/alarms.md#{slug}" in properties["AlarmDescription"]
+        assert f"({statistic})" in properties["AlarmDescription"]
     _, warning = alarm_named(template, f"rds-ha-pg-{slug}-warning")
     assert (warning["DatapointsToAlarm"], warning["EvaluationPeriods"]) == warning_timing
 
@@ -191,6 +198,24 @@ def test_alarm_descriptions_show_the_percentage_behind_a_derived_threshold(synth
         "8,589,934,592 bytes (8.00 GiB) (25% of the 32 GiB of db.r7g.xlarge)"
         in (memory["AlarmDescription"])
     )
+
+
+def test_free_storage_descriptions_name_the_allocated_storage_as_the_basis(synthesized):
+    _, storage = alarm_named(template_of(synthesized, "pg"), "rds-ha-pg-free-storage-critical")
+    assert (
+        "10,737,418,240 bytes (10.00 GiB) (5% of the 200 GiB allocated)"
+        in (storage["AlarmDescription"])
+    )
+
+
+def test_connection_spikes_page_on_the_maximum_and_sustained_load_warns_on_the_average(
+    synthesized,
+):
+    template = template_of(synthesized, "pg")
+    _, warning = alarm_named(template, "rds-ha-pg-connections-warning")
+    _, critical = alarm_named(template, "rds-ha-pg-connections-critical")
+    assert (warning["Statistic"], critical["Statistic"]) == ("Average", "Maximum")
+    assert "Database connections (Maximum) above 3244 connections" in (critical["AlarmDescription"])
 
 
 def test_only_burstable_classes_alarm_on_cpu_credits(synthesized):
@@ -416,8 +441,13 @@ def test_dashboard_graphs_every_alarmed_metric_with_its_threshold_lines(synthesi
         ("warning", 8 * GIB),
         ("critical", round(3.2 * GIB)),
     }
-    connections = graphs["DatabaseConnections"]["properties"]["annotations"]["horizontal"]
-    assert {a["value"] for a in connections} == {2703, 3244}
+    connections = graphs["DatabaseConnections"]["properties"]
+    assert {a["value"] for a in connections["annotations"]["horizontal"]} == {2703, 3244}
+    # Both statistics the alarms use are drawn, so each line meets its own threshold.
+    average, maximum = (m[-1] for m in connections["metrics"])
+    assert average["label"] == "Database connections (Average)"
+    assert "stat" not in average  # Average is the widget's default statistic
+    assert (maximum["label"], maximum["stat"]) == ("Database connections (Maximum)", "Maximum")
 
 
 def test_dashboard_shows_the_composite_alarms_state_and_links_the_runbooks(synthesized):

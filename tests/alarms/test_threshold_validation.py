@@ -117,13 +117,29 @@ def test_an_unknown_override_key_is_rejected():
     assert problem == "[prod] alarms.max_cpu_percent.warn=70: unknown key"
 
 
-def test_a_storage_threshold_above_the_allocated_storage_is_rejected():
-    # 25% of the 1000 GiB autoscaling maximum is 250 GiB: more than the 200 GiB allocated.
-    (problem,) = problems_of(alarms={"min_free_storage_percent": {"warning": 25, "critical": 5}})
-    assert problem.startswith(
-        "[prod] alarms.min_free_storage_percent.warning=25: 25% of the 1000 GiB "
-        "storage-autoscaling maximum is 250 GiB, not below the 200 GiB allocated"
+def test_a_storage_threshold_is_a_share_of_the_allocated_storage_not_of_the_maximum():
+    # 25 % of the 200 GiB allocated is 50 GiB: a legal (early) warning. As a share of the
+    # 1000 GiB autoscaling maximum it would have been 250 GiB and rejected.
+    config = parse_config(
+        {
+            "environments": {
+                "prod": prod_environment(
+                    alarms={"min_free_storage_percent": {"warning": 25, "critical": 5}}
+                )
+            }
+        }
     )
+    assert config.environments["prod"].alarm_thresholds.min_free_storage_percent.warning == Level(
+        25, 5, 5
+    )
+
+
+def test_default_free_storage_alarms_fire_only_below_the_autoscaling_trigger():
+    # RDS storage autoscaling acts when free space is at or under 10 % of the allocation; an
+    # alarm at or above that would page during healthy growth.
+    storage = AlarmThresholds().min_free_storage_percent
+    assert storage.warning.threshold < 10
+    assert storage.critical.threshold < storage.warning.threshold
 
 
 def test_an_unknown_instance_class_is_named_with_the_thresholds_that_need_it():
