@@ -57,12 +57,22 @@ class BackupsConfig(_Strict):
     dr_region: Region | None = Field(
         default=None, description="Region of the disaster-recovery vault; none: no copy."
     )
-    continuous_retention_days: int = backup_rules.CONTINUOUS_RETENTION_DAYS
+    continuous_retention_days: int | None = Field(
+        default=None,
+        description="Must equal backup_retention_days; none: backup_retention_days.",
+    )
     daily_retention_days: int = backup_rules.DAILY_RETENTION_DAYS
     monthly_retention_days: int = backup_rules.MONTHLY_RETENTION_DAYS
     dr_retention_days: int | None = None
+    dr_monthly_retention_days: int | None = Field(
+        default=None, description="Retention of the monthly DR copies; none: monthly retention."
+    )
     backup_start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC
     restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE
+    export_snapshots: str = Field(
+        default=backup_rules.EXPORT_SNAPSHOTS,
+        description="'monthly' (AWS Backup monthly snapshots), 'all' or 'none'.",
+    )
     export_archive_after_days: int = backup_rules.EXPORT_ARCHIVE_AFTER_DAYS
     export_expire_after_days: int = backup_rules.EXPORT_EXPIRE_AFTER_DAYS
     vault_lock: bool = False
@@ -73,15 +83,24 @@ class BackupsConfig(_Strict):
         description="Days until the lock becomes immutable (compliance mode); none: governance.",
     )
 
-    def problems(self, *, region: str, backup_window: str, production: bool) -> list[str]:
+    def problems(
+        self, *, region: str, backup_window: str, backup_retention_days: int, production: bool
+    ) -> list[str]:
         problems = backup_rules.backup_problems(
-            continuous_retention_days=self.continuous_retention_days,
+            continuous_retention_days=(
+                self.continuous_retention_days
+                if self.continuous_retention_days is not None
+                else backup_retention_days
+            ),
+            database_backup_retention_days=backup_retention_days,
             daily_retention_days=self.daily_retention_days,
             monthly_retention_days=self.monthly_retention_days,
             disaster_recovery_retention_days=self.dr_retention_days,
+            disaster_recovery_monthly_retention_days=self.dr_monthly_retention_days,
             backup_start_hour_utc=self.backup_start_hour_utc,
             database_backup_window=backup_window,
             restore_test_schedule=self.restore_test_schedule,
+            export_snapshots=self.export_snapshots,
             export_archive_after_days=self.export_archive_after_days,
             export_expire_after_days=self.export_expire_after_days,
             vault_lock_min_retention_days=(
@@ -185,7 +204,10 @@ class EnvironmentConfig(_Strict):
                 f"{', '.join(map(str, defaults.LOG_RETENTION_BY_DAYS))}"
             )
         problems += self.backups.problems(
-            region=self.region, backup_window=self.backup_window, production=self.is_production
+            region=self.region,
+            backup_window=self.backup_window,
+            backup_retention_days=self.backup_retention_days,
+            production=self.is_production,
         )
         if self.is_production:
             problems += self._production_problems()

@@ -56,6 +56,7 @@ def test_nothing_on_the_database_is_acknowledged_and_every_acknowledgment_has_a_
         "Backups/ExportFunctionPolicy",
         "Backups/AccessLogBucket",
         "Backups/ExportBucket",
+        "Backups/ExportFunction",
     }
     assert all(len(line.split(": ", 1)[1]) > 40 for line in acknowledged)
 

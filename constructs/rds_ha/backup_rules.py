@@ -12,7 +12,6 @@ from rds_ha.windows import MINUTES_PER_DAY, _overlaps, parse_backup_window
 # AWS Backup keeps continuous backups (point-in-time restore) for at most 35 days.
 MAX_CONTINUOUS_RETENTION_DAYS = 35
 MAX_RETENTION_DAYS = 36500
-CONTINUOUS_RETENTION_DAYS = 35
 DAILY_RETENTION_DAYS = 35
 MONTHLY_RETENTION_DAYS = 365
 BACKUP_START_HOUR_UTC = 5
@@ -20,6 +19,9 @@ BACKUP_START_WINDOW_MINUTES = 60
 RESTORE_TEST_SCHEDULE = "cron(0 6 ? * SAT *)"
 EXPORT_ARCHIVE_AFTER_DAYS = 30
 EXPORT_EXPIRE_AFTER_DAYS = 730
+# Which snapshots go to S3: the monthly AWS Backup snapshots, every snapshot, or none.
+EXPORT_SNAPSHOTS_CHOICES = ("monthly", "all", "none")
+EXPORT_SNAPSHOTS = "monthly"
 # Glacier Instant Retrieval bills at least 90 days per object.
 GLACIER_IR_MINIMUM_DAYS = 90
 # A vault lock in compliance mode becomes immutable after this grace period (AWS minimum).
@@ -37,27 +39,43 @@ def _days(name: str, value: int, low: int, high: int) -> list[str]:
 def backup_problems(
     *,
     continuous_retention_days: int,
+    database_backup_retention_days: int | None,
     daily_retention_days: int,
     monthly_retention_days: int,
     disaster_recovery_retention_days: int | None,
+    disaster_recovery_monthly_retention_days: int | None,
     backup_start_hour_utc: int,
     database_backup_window: str | None,
     restore_test_schedule: str,
+    export_snapshots: str,
     export_archive_after_days: int,
     export_expire_after_days: int,
     vault_lock_min_retention_days: int | None,
     vault_lock_max_retention_days: int | None,
 ) -> list[str]:
     """Every problem with these backup settings, or an empty list."""
-    problems = _days(
-        "continuous_retention_days", continuous_retention_days, 1, MAX_CONTINUOUS_RETENTION_DAYS
+    # A continuous retention equal to the database's is checked, and reported, with the
+    # database's own settings.
+    problems = (
+        []
+        if continuous_retention_days == database_backup_retention_days
+        else _days(
+            "continuous_retention_days",
+            continuous_retention_days,
+            1,
+            MAX_CONTINUOUS_RETENTION_DAYS,
+        )
     )
+    problems += _continuous_problems(continuous_retention_days, database_backup_retention_days)
     problems += _days("daily_retention_days", daily_retention_days, 1, MAX_RETENTION_DAYS)
     problems += _days("monthly_retention_days", monthly_retention_days, 1, MAX_RETENTION_DAYS)
-    if disaster_recovery_retention_days is not None:
-        problems += _days(
-            "dr_retention_days", disaster_recovery_retention_days, 1, MAX_RETENTION_DAYS
-        )
+    disaster_recovery = {
+        "dr_retention_days": disaster_recovery_retention_days,
+        "dr_monthly_retention_days": disaster_recovery_monthly_retention_days,
+    }
+    for name, days in disaster_recovery.items():
+        if days is not None:
+            problems += _days(name, days, 1, MAX_RETENTION_DAYS)
     if monthly_retention_days <= daily_retention_days:
         problems.append(
             f"monthly_retention_days={monthly_retention_days}: must be longer than "
@@ -69,6 +87,11 @@ def backup_problems(
             f"restore_test_schedule={restore_test_schedule!r}: must be an EventBridge "
             "'cron(...)' or 'rate(N unit)' expression, e.g. 'cron(0 6 ? * SAT *)'"
         )
+    if export_snapshots not in EXPORT_SNAPSHOTS_CHOICES:
+        problems.append(
+            f"export_snapshots={export_snapshots!r}: must be one of "
+            f"{', '.join(map(repr, EXPORT_SNAPSHOTS_CHOICES))}"
+        )
     problems += _export_problems(export_archive_after_days, export_expire_after_days)
     if vault_lock_min_retention_days is not None or vault_lock_max_retention_days is not None:
         problems += _vault_lock_problems(
@@ -78,9 +101,27 @@ def backup_problems(
                 "continuous_retention_days": continuous_retention_days,
                 "daily_retention_days": daily_retention_days,
                 "monthly_retention_days": monthly_retention_days,
+                **{name: days for name, days in disaster_recovery.items() if days is not None},
             },
         )
     return problems
+
+
+def _continuous_problems(continuous: int, database_backup_retention_days: int | None) -> list[str]:
+    # With continuous backup, AWS Backup takes over the RDS automated backups and sets their
+    # retention to the rule's ("Using AWS Backup to manage automated backups", Amazon RDS User
+    # Guide, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/AutomatedBackups.AWSBackup.html;
+    # "Changing your retention period", AWS Backup Developer Guide,
+    # https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html).
+    # A different value would be overwritten behind CloudFormation's back and drift.
+    if database_backup_retention_days is None or continuous == database_backup_retention_days:
+        return []
+    return [
+        f"continuous_retention_days={continuous}: must equal the database's "
+        f"backup_retention_days ({database_backup_retention_days}); AWS Backup's continuous "
+        "backup takes over the RDS automated backups and their retention (leave it unset to "
+        "use backup_retention_days)"
+    ]
 
 
 def _schedule_problems(hour: int, database_backup_window: str | None) -> list[str]:

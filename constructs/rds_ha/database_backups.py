@@ -1,5 +1,5 @@
 """``DatabaseBackups``: AWS Backup with continuous PITR, copies to a second region, restore
-testing, and every new snapshot exported to S3 as Parquet."""
+testing, and snapshots exported to S3 as Parquet."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from aws_cdk import (
     Fn,
     RemovalPolicy,
     Stack,
-    Token,
     Validations,
 )
 from aws_cdk import aws_backup as backup
@@ -32,8 +31,10 @@ from constructs import Construct
 from rds_ha import backup_rules, defaults
 from rds_ha.engines import Deployment
 from rds_ha.errors import ConfigurationError
+from rds_ha.handlers.snapshot_export import BACKUP_JOB_EVENT, BACKUP_RULE_TAG, MONTHLY_RULE
 from rds_ha.highly_available_database import HighlyAvailableDatabase
 from rds_ha.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.nag import nag_finding_text
 
 HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
 # RDS events that announce a finished snapshot: manual (0042) and automated (0091) DB snapshots,
@@ -45,11 +46,12 @@ SNAPSHOT_CREATED_EVENT_IDS = (
     "RDS-EVENT-0169",
 )
 EXPORT_PREFIX = "snapshots"
-# Reserved concurrency: snapshots arrive a few a day; two leave room for a retry.
-EXPORT_FUNCTION_CONCURRENCY = 2
 EXPORT_FUNCTION_RETRIES = 2
 EXPORT_TARGET_RETRIES = 4
 NONCURRENT_EXPORT_VERSION_DAYS = 30
+# AWS Backup's vault, plan, selection and restore testing names are at most 50 characters
+# (AWS Backup API reference; the CloudFormation schemas constrain only some of them).
+BACKUP_NAME_MAX_LENGTH = 50
 
 
 def protected_backup_vault(
@@ -93,7 +95,7 @@ class DatabaseBackups(Construct):
       monthly snapshots kept longer, each copied to the disaster-recovery vault when given;
     - a selection (``.selection``) that puts the database in the plan;
     - a restore testing plan and selection that restore the latest recovery point on a schedule;
-    - the export of every new snapshot to an S3 bucket (``.export_bucket``) as Parquet.
+    - the export of snapshots to an S3 bucket (``.export_bucket``) as Parquet.
 
     :param database: the database to protect.
     :param vpc: the VPC the export function runs in (isolated subnets; it reaches the RDS API
@@ -102,28 +104,44 @@ class DatabaseBackups(Construct):
         export function's logs. Default: a new key with yearly rotation, kept when the stack is
         deleted. A key passed in must already allow the export role, the export function and
         CloudWatch Logs to use it (its policy is left alone when it is imported).
-    :param vault_name: Default: ``<database identifier>-backups``.
-    :param continuous_retention_days: point-in-time restore through AWS Backup, 1-35.
-        Default: 35.
+    :param vault_name: Default: ``<database identifier>-backups`` (the identifier cut to fit
+        AWS Backup's 50 characters).
+    :param continuous_retention_days: point-in-time restore through AWS Backup, 1-35. AWS
+        Backup takes over the RDS automated backups and their retention, so it must equal the
+        database's ``backup_retention_days``. Default: the database's ``backup_retention_days``.
     :param daily_retention_days: Default: 35.
     :param monthly_retention_days: Default: 365; must be longer than the daily retention.
     :param backup_start_hour_utc: the hour AWS Backup starts its jobs (one-hour start window);
-        it must not overlap the database's backup window. Default: 5 (05:00 UTC).
+        it must not overlap the database's ``backup_window``. Default: 5 (05:00 UTC).
     :param disaster_recovery_vault: a vault in another region the daily and monthly snapshots
         are copied to. Default: no copy, with the warning ``rds-ha:no-dr-copy``. AWS Backup
         does not copy Multi-AZ DB cluster snapshots; for a cluster the copy is left out with the
         warning ``rds-ha:cluster-copy-unsupported``.
-    :param disaster_recovery_retention_days: Default: the daily retention.
+    :param disaster_recovery_retention_days: retention of the daily copies in the DR vault.
+        Default: the daily retention.
+    :param disaster_recovery_monthly_retention_days: retention of the monthly copies in the DR
+        vault. Default: the monthly retention.
     :param vault_lock: Default: no vault lock (the access policy still denies deletion). With
         ``changeable_for`` set, the lock becomes immutable (compliance mode) after that time.
     :param restore_test_schedule: when AWS Backup restores the latest recovery point to check it.
         Default: ``cron(0 6 ? * SAT *)`` (Saturdays 06:00 UTC).
+    :param export_snapshots: which snapshots are exported to S3. ``"monthly"``: only the
+        snapshots of the plan's monthly rule (tagged ``rds-ha:backup-rule=Monthly``);
+        ``"all"``: every snapshot of the database (RDS automated and manual snapshots and every
+        AWS Backup snapshot; an export costs per GB of snapshot, each time); ``"none"``: no
+        export bucket, function or rules. Default: ``"monthly"``.
     :param export_archive_after_days: exports move to S3 Glacier Instant Retrieval (still
         readable by Athena) after this many days. Default: 30.
     :param export_expire_after_days: exports are deleted after this many days. Default: 730.
     :param log_retention: retention of the export function's log group. Default: one year.
     :param create_rds_api_endpoint: Default: true (an interface endpoint for the RDS API in the
-        VPC, with private DNS). Pass false when the VPC already has one.
+        VPC, with private DNS, reachable only from the export function). Pass false when the VPC
+        already has one.
+    :param export_function_reserved_concurrency: reserved concurrent executions of the export
+        function. Default: none reserved (it runs a few times a month and needs one execution at
+        a time; reserving any fails the deploy in accounts whose concurrency quota is low, as
+        in new accounts, because Lambda keeps a minimum of unreserved concurrency). Retries stay
+        bounded and failed events go to the dead-letter queue either way.
     """
 
     def __init__(
@@ -135,33 +153,49 @@ class DatabaseBackups(Construct):
         vpc: ec2.IVpc,
         encryption_key: kms.IKey | None = None,
         vault_name: str | None = None,
-        continuous_retention_days: int = backup_rules.CONTINUOUS_RETENTION_DAYS,
+        continuous_retention_days: int | None = None,
         daily_retention_days: int = backup_rules.DAILY_RETENTION_DAYS,
         monthly_retention_days: int = backup_rules.MONTHLY_RETENTION_DAYS,
         backup_start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC,
         disaster_recovery_vault: backup.IBackupVault | None = None,
         disaster_recovery_retention_days: int | None = None,
+        disaster_recovery_monthly_retention_days: int | None = None,
         vault_lock: backup.LockConfiguration | None = None,
         restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE,
+        export_snapshots: str = backup_rules.EXPORT_SNAPSHOTS,
         export_archive_after_days: int = backup_rules.EXPORT_ARCHIVE_AFTER_DAYS,
         export_expire_after_days: int = backup_rules.EXPORT_EXPIRE_AFTER_DAYS,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         create_rds_api_endpoint: bool = True,
+        export_function_reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if continuous_retention_days is None:
+            continuous_retention_days = database.backup_retention_days
         problems = backup_rules.backup_problems(
             continuous_retention_days=continuous_retention_days,
+            database_backup_retention_days=database.backup_retention_days,
             daily_retention_days=daily_retention_days,
             monthly_retention_days=monthly_retention_days,
             disaster_recovery_retention_days=disaster_recovery_retention_days,
+            disaster_recovery_monthly_retention_days=disaster_recovery_monthly_retention_days,
             backup_start_hour_utc=backup_start_hour_utc,
-            database_backup_window=None,
+            database_backup_window=database.backup_window,
             restore_test_schedule=restore_test_schedule,
+            export_snapshots=export_snapshots,
             export_archive_after_days=export_archive_after_days,
             export_expire_after_days=export_expire_after_days,
             vault_lock_min_retention_days=_days_or_none(vault_lock and vault_lock.min_retention),
             vault_lock_max_retention_days=_days_or_none(vault_lock and vault_lock.max_retention),
         )
+        if (
+            export_function_reserved_concurrency is not None
+            and export_function_reserved_concurrency < 1
+        ):
+            problems.append(
+                f"export_function_reserved_concurrency={export_function_reserved_concurrency}: "
+                "must be at least 1, or None to reserve nothing"
+            )
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.database = database
@@ -172,7 +206,7 @@ class DatabaseBackups(Construct):
         self.vault = protected_backup_vault(
             self,
             "Vault",
-            vault_name=vault_name or f"{database.identifier}-backups",
+            vault_name=vault_name or _backup_name(database.identifier, "-backups"),
             encryption_key=self.encryption_key,
             lock=vault_lock,
         )
@@ -184,23 +218,29 @@ class DatabaseBackups(Construct):
             start_hour=backup_start_hour_utc,
             copy_to=self._copy_destination(disaster_recovery_vault),
             copy_retention_days=disaster_recovery_retention_days or daily_retention_days,
+            monthly_copy_retention_days=(
+                disaster_recovery_monthly_retention_days or monthly_retention_days
+            ),
         )
         self.selection = backup.BackupSelection(
             self,
             "Selection",
             backup_plan=self.plan,
-            backup_selection_name=f"{database.identifier}-database",
+            backup_selection_name=_backup_name(database.identifier, "-database"),
             resources=[backup.BackupResource.from_arn(self.database_arn)],
             role=self.role,
         )
         self._create_restore_testing(restore_test_schedule)
-        self._create_export(
-            vpc=vpc,
-            archive_after_days=export_archive_after_days,
-            expire_after_days=export_expire_after_days,
-            log_retention=log_retention,
-            create_rds_api_endpoint=create_rds_api_endpoint,
-        )
+        self.export_snapshots = export_snapshots
+        if export_snapshots != "none":
+            self._create_export(
+                vpc=vpc,
+                archive_after_days=export_archive_after_days,
+                expire_after_days=export_expire_after_days,
+                log_retention=log_retention,
+                create_rds_api_endpoint=create_rds_api_endpoint,
+                reserved_concurrency=export_function_reserved_concurrency,
+            )
 
     # --- AWS Backup ------------------------------------------------------------------------
 
@@ -261,23 +301,24 @@ class DatabaseBackups(Construct):
         start_hour: int,
         copy_to: backup.IBackupVault | None,
         copy_retention_days: int,
+        monthly_copy_retention_days: int,
     ) -> backup.BackupPlan:
         plan = backup.BackupPlan(
             self,
             "Plan",
-            backup_plan_name=f"{self.database.identifier}-plan",
+            backup_plan_name=_backup_name(self.database.identifier, "-plan"),
             backup_vault=self.vault,
         )
-        copies = (
-            [
+
+        def copies(retention_days: int) -> list[backup.BackupPlanCopyActionProps] | None:
+            if copy_to is None:
+                return None
+            return [
                 backup.BackupPlanCopyActionProps(
-                    destination_backup_vault=copy_to,
-                    delete_after=Duration.days(copy_retention_days),
+                    destination_backup_vault=copy_to, delete_after=Duration.days(retention_days)
                 )
             ]
-            if copy_to
-            else None
-        )
+
         windows = {
             "start_window": Duration.minutes(backup_rules.BACKUP_START_WINDOW_MINUTES),
             "completion_window": Duration.hours(8),
@@ -300,23 +341,25 @@ class DatabaseBackups(Construct):
                 rule_name="Daily",
                 delete_after=Duration.days(daily_retention_days),
                 schedule_expression=events.Schedule.cron(minute="0", hour=str(start_hour)),
-                copy_actions=copies,
+                copy_actions=copies(copy_retention_days),
                 **windows,
             )
         )
         plan.add_rule(
             backup.BackupPlanRule(
-                rule_name="Monthly",
+                rule_name=MONTHLY_RULE,
                 delete_after=Duration.days(monthly_retention_days),
                 schedule_expression=events.Schedule.cron(minute="0", hour=str(start_hour), day="1"),
-                copy_actions=copies,
+                copy_actions=copies(monthly_copy_retention_days),
+                # Marks the snapshots that are exported to S3 by default.
+                recovery_point_tags={BACKUP_RULE_TAG: MONTHLY_RULE},
                 **windows,
             )
         )
         return plan
 
     def _create_restore_testing(self, schedule: str) -> None:
-        name = _restore_testing_name(self.database.identifier)
+        name = _restore_testing_name(self.database.identifier, "_restores")
         plan = backup.CfnRestoreTestingPlan(
             self,
             "RestoreTestingPlan",
@@ -334,7 +377,9 @@ class DatabaseBackups(Construct):
             self,
             "RestoreTestingSelection",
             restore_testing_plan_name=name,
-            restore_testing_selection_name=f"{name}_database",
+            restore_testing_selection_name=_restore_testing_name(
+                self.database.identifier, "_restores_database"
+            ),
             iam_role_arn=self.role.role_arn,
             protected_resource_type="RDS",
             protected_resource_arns=[self.database_arn],
@@ -362,6 +407,7 @@ class DatabaseBackups(Construct):
         expire_after_days: int,
         log_retention: logs.RetentionDays,
         create_rds_api_endpoint: bool,
+        reserved_concurrency: int | None,
     ) -> None:
         self.access_log_bucket = self._create_access_log_bucket(expire_after_days)
         self.export_bucket = s3.Bucket(
@@ -440,7 +486,9 @@ class DatabaseBackups(Construct):
                 resources=["*"],
             )
         )
-        self._create_export_function(vpc, log_retention, create_rds_api_endpoint)
+        self._create_export_function(
+            vpc, log_retention, create_rds_api_endpoint, reserved_concurrency
+        )
 
     def _log_access_to(self, bucket: s3.Bucket, *, prefix: str) -> None:
         """Server access logs of ``bucket`` to the access log bucket, delivered under a bucket
@@ -498,7 +546,11 @@ class DatabaseBackups(Construct):
         return bucket
 
     def _create_export_function(
-        self, vpc: ec2.IVpc, log_retention: logs.RetentionDays, create_rds_api_endpoint: bool
+        self,
+        vpc: ec2.IVpc,
+        log_retention: logs.RetentionDays,
+        create_rds_api_endpoint: bool,
+        reserved_concurrency: int | None,
     ) -> None:
         stack = Stack.of(self)
         identifier = self.database.identifier
@@ -549,7 +601,7 @@ class DatabaseBackups(Construct):
             security_groups=[security_group],
             timeout=Duration.seconds(30),
             memory_size=256,
-            reserved_concurrent_executions=EXPORT_FUNCTION_CONCURRENCY,
+            reserved_concurrent_executions=reserved_concurrency,
             retry_attempts=EXPORT_FUNCTION_RETRIES,
             max_event_age=Duration.hours(6),
             dead_letter_queue=self.dead_letter_queue,
@@ -560,15 +612,21 @@ class DatabaseBackups(Construct):
                 "EXPORT_PREFIX": EXPORT_PREFIX,
                 "EXPORT_ROLE_ARN": self.export_role.role_arn,
                 "EXPORT_KEY_ARN": self.encryption_key.key_arn,
+                "EXPORT_SNAPSHOTS": self.export_snapshots,
             },
         )
         # Lambda checks the role's network-interface permissions when it creates the function,
-        # so it waits for the policy; the role itself is already implied by the GetAtt.
+        # so it waits for the policy (added to the dependencies CDK itself declares).
         cfn_function = self.export_function.node.default_child
         assert isinstance(cfn_function, lambda_.CfnFunction)
         cfn_policy = policy.node.default_child
         assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        cfn_function.add_override("DependsOn", [cfn_policy.logical_id])
+        cfn_function.add_dependency(cfn_policy)
+        # CDK's own DependsOn (kept: it includes the subnets' route table associations) names
+        # the role, which the Role GetAtt already implies; cfn-lint calls that obsolete.
+        cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        if reserved_concurrency is None:
+            self._acknowledge_unreserved_concurrency()
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="SnapshotExportStart",
@@ -578,6 +636,14 @@ class DatabaseBackups(Construct):
             )
         )
         if create_rds_api_endpoint:
+            # Its own security group: no egress at all, HTTPS in from the function only.
+            endpoint_security_group = ec2.SecurityGroup(
+                self,
+                "RdsApiEndpointSecurityGroup",
+                vpc=vpc,
+                description=f"{identifier}: RDS API endpoint (HTTPS from the export function)",
+                allow_all_outbound=False,
+            )
             self.rds_api_endpoint = ec2.InterfaceVpcEndpoint(
                 self,
                 "RdsApiEndpoint",
@@ -586,6 +652,7 @@ class DatabaseBackups(Construct):
                 subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
                 private_dns_enabled=True,
                 open=False,
+                security_groups=[endpoint_security_group],
             )
             self.rds_api_endpoint.connections.allow_default_port_from(
                 security_group, "Snapshot export function to the RDS API"
@@ -597,6 +664,22 @@ class DatabaseBackups(Construct):
                 "HTTPS to the VPC's RDS API endpoint",
             )
         self._create_rules()
+
+    def _acknowledge_unreserved_concurrency(self) -> None:
+        Validations.of(self.export_function).acknowledge(
+            *(
+                Acknowledgment(
+                    id=f"{pack}::{pack}-LambdaConcurrency",
+                    reason="Reserved concurrency is opt-in "
+                    "(export_function_reserved_concurrency): reserving any fails the deploy in "
+                    "accounts with a low concurrency quota, such as new accounts, because "
+                    "Lambda keeps a minimum of unreserved concurrency. The function runs a few "
+                    "times a month; retries are bounded and failed events go to a dead-letter "
+                    "queue.",
+                )
+                for pack in ("HIPAA.Security", "NIST.800.53.R5")
+            )
+        )
 
     def _export_function_policy(self, role: iam.Role, stack: Stack) -> iam.ManagedPolicy:
         def rds_arn(resource: str, name: str) -> str:
@@ -663,26 +746,13 @@ class DatabaseBackups(Construct):
             "database. '*' is for Lambda's VPC networking (as in AWSLambdaVPCAccessExecutionRole): "
             "EC2 has no resource-level permissions for describing network interfaces."
         )
-        # cdk-nag names each wildcard resource as it reads it from the template, with
-        # pseudo-parameters written <AWS::...>.
-        partition, region, account = (
-            _as_nag_text(value, name)
-            for value, name in (
-                (stack.partition, "AWS::Partition"),
-                (stack.region, "AWS::Region"),
-                (stack.account, "AWS::AccountId"),
-            )
-        )
+        # cdk-nag names each wildcard resource as it reads it from the template.
         Validations.of(policy).acknowledge(
             *(
                 Acknowledgment(
                     id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{arn}]", reason=reason
                 )
-                for arn in (
-                    "*",
-                    f"arn:{partition}:rds:{region}:{account}:snapshot:*",
-                    f"arn:{partition}:rds:{region}:{account}:cluster-snapshot:*",
-                )
+                for arn in ("*", *(nag_finding_text(self, snapshot) for snapshot in snapshots))
             )
         )
         return policy
@@ -695,35 +765,35 @@ class DatabaseBackups(Construct):
             max_event_age=Duration.hours(6),
         )
         identifier = self.database.identifier
-        self.snapshot_rule = events.Rule(
-            self,
-            "SnapshotCreatedRule",
-            description=f"{identifier}: RDS snapshot created -> export to S3",
-            event_pattern=events.EventPattern(
-                source=["aws.rds"],
-                detail_type=["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"],
-                detail={"EventID": list(SNAPSHOT_CREATED_EVENT_IDS)},
-            ),
-            targets=[target],
-        )
+        # Copy jobs are left out: the copy's recovery point is in the DR region, and the
+        # snapshot it copies is exported when its own backup job completes.
         self.backup_rule = events.Rule(
             self,
             "BackupCompletedRule",
-            description=f"{identifier}: AWS Backup job or copy completed -> export to S3",
+            description=f"{identifier}: AWS Backup job completed -> export to S3",
             event_pattern=events.EventPattern(
                 source=["aws.backup"],
-                detail_type=["Backup Job State Change", "Copy Job State Change"],
+                detail_type=[BACKUP_JOB_EVENT],
                 detail={"resourceArn": [self.database_arn]},
             ),
             targets=[target],
         )
+        self.snapshot_rule: events.Rule | None = None
+        if self.export_snapshots == "all":
+            self.snapshot_rule = events.Rule(
+                self,
+                "SnapshotCreatedRule",
+                description=f"{identifier}: RDS snapshot created -> export to S3",
+                event_pattern=events.EventPattern(
+                    source=["aws.rds"],
+                    detail_type=["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"],
+                    detail={"EventID": list(SNAPSHOT_CREATED_EVENT_IDS)},
+                ),
+                targets=[target],
+            )
 
 
 _S3_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-
-
-def _as_nag_text(value: str, pseudo_parameter: str) -> str:
-    return f"<{pseudo_parameter}>" if Token.is_unresolved(value) else value
 
 
 def _days_or_none(duration: Duration | None) -> int | None:
@@ -737,6 +807,11 @@ def _database_arn(database: HighlyAvailableDatabase) -> str:
     return database.cluster.attr_db_cluster_arn
 
 
-def _restore_testing_name(identifier: str) -> str:
-    """Restore testing names allow only letters, digits and underscores, up to 50 characters."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", identifier)[:41] + "_restores"
+def _backup_name(head: str, suffix: str) -> str:
+    """``head`` cut so that it and ``suffix`` fit in an AWS Backup name."""
+    return head[: BACKUP_NAME_MAX_LENGTH - len(suffix)] + suffix
+
+
+def _restore_testing_name(identifier: str, suffix: str) -> str:
+    """Restore testing names allow only letters, digits and underscores."""
+    return _backup_name(re.sub(r"[^A-Za-z0-9_]", "_", identifier), suffix)

@@ -34,6 +34,7 @@ from rds_ha.engines import (
 )
 from rds_ha.errors import ConfigurationError
 from rds_ha.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.nag import nag_finding_text
 from rds_ha.validation import database_problems
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
@@ -130,6 +131,7 @@ class HighlyAvailableDatabase(Construct):
             or defaults.default_max_allocated_storage_gib(self.allocated_storage_gib)
         )
         self.backup_retention_days = backup_retention_days
+        self.backup_window = backup_window
         self.parameters: dict[str, str] = {
             **self.profile.default_parameters,
             **{name: str(value) for name, value in (parameters or {}).items()},
@@ -406,8 +408,8 @@ class HighlyAvailableDatabase(Construct):
         if stream == "*":
             Validations.of(policy).acknowledge(
                 Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_text(self, log_arn(''))}"
-                    "RDSOSMetrics:log-stream:*]",
+                    id="AwsSolutions::AwsSolutions-IAM5[Resource::"
+                    f"{nag_finding_text(self, log_arn(''))}RDSOSMetrics:log-stream:*]",
                     reason="Enhanced monitoring writes one stream per cluster member, named by "
                     "the member's resource id, which CloudFormation does not expose; the "
                     "wildcard is limited to the RDSOSMetrics log group of this account and "
@@ -557,15 +559,6 @@ class HighlyAvailableDatabase(Construct):
     def metric_replica_lag(self, **kwargs: object) -> cloudwatch.Metric:
         """Seconds."""
         return self.metric("ReplicaLag", **kwargs)  # type: ignore[arg-type]
-
-
-def _nag_text(scope: Construct, value: str) -> str:
-    """``value`` as cdk-nag prints it in a finding id: pseudo parameters as ``<AWS::Name>``."""
-    resolved = Stack.of(scope).resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    parts = resolved["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ def test_every_backups_problem_is_listed_at_once_with_field_value_and_allowed_ra
     )
     assert problems == [
         "[staging] backups.continuous_retention_days=36: must be 1-35 days",
+        "[staging] backups.continuous_retention_days=36: must equal the database's "
+        "backup_retention_days (7); AWS Backup's continuous backup takes over the RDS automated "
+        "backups and their retention (leave it unset to use backup_retention_days)",
         "[staging] backups.monthly_retention_days=365: must be longer than "
         "daily_retention_days (400), or the monthly backups add nothing",
         "[staging] backups.backup_start_hour_utc=2: AWS Backup's one-hour start window must not "
@@ -84,3 +87,33 @@ def test_production_requires_a_disaster_recovery_region() -> None:
 def test_pydantic_type_errors_name_the_sub_table_key() -> None:
     (problem,) = problems_for("dev", daily_retention_days="a week")
     assert problem.startswith("[dev] backups.daily_retention_days='a week': ")
+
+
+def test_continuous_retention_must_match_the_database_backup_retention() -> None:
+    assert problems_for("staging", continuous_retention_days=14) == [
+        "[staging] backups.continuous_retention_days=14: must equal the database's "
+        "backup_retention_days (7); AWS Backup's continuous backup takes over the RDS automated "
+        "backups and their retention (leave it unset to use backup_retention_days)"
+    ]
+
+
+def test_continuous_retention_defaults_to_the_database_backup_retention() -> None:
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
+    data["environments"]["staging"]["backups"].pop("continuous_retention_days", None)
+    staging = parse_config(data).environments["staging"]
+    assert staging.backups.continuous_retention_days is None
+    assert parse_config(data).environments["prod"].backups.continuous_retention_days == 35
+
+
+def test_export_snapshots_and_dr_monthly_retention_are_checked() -> None:
+    assert problems_for("dev", export_snapshots="daily", dr_monthly_retention_days=0) == [
+        "[dev] backups.dr_monthly_retention_days=0: must be 1-36500 days",
+        "[dev] backups.export_snapshots='daily': must be one of 'monthly', 'all', 'none'",
+    ]
+
+
+def test_the_vault_lock_must_also_admit_the_dr_copies_retention() -> None:
+    assert problems_for("prod", dr_monthly_retention_days=3000) == [
+        "[prod] backups.dr_monthly_retention_days=3000: the vault lock only accepts retention "
+        "between 7 and 2557 days; backup jobs outside it fail"
+    ]

@@ -118,6 +118,11 @@ def test_acknowledged_findings_are_only_the_documented_unavoidable_ones(
             (f"{pack}-S3BucketReplicationEnabled", "Backups/ExportBucket/Resource")
             for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
         ),
+        # Reserved concurrency is opt-in: reserving any fails deploys on low-quota accounts.
+        *(
+            (f"{pack}-LambdaConcurrency", "Backups/ExportFunction/Resource")
+            for pack in ("HIPAA.Security", "NIST.800.53.R5")
+        ),
     }
     assert not any(
         "/Database/Resource" in construct["constructPath"]
@@ -160,6 +165,8 @@ def test_plan_has_continuous_daily_and_monthly_rules_without_cold_storage(
     rules = {rule["RuleName"]: rule for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
     assert set(rules) == {"Continuous", "Daily", "Monthly"}
     assert rules["Continuous"]["EnableContinuousBackup"] is True
+    # AWS Backup's continuous backup takes over the RDS automated backups: same retention.
+    assert built["stack"].config.backup_retention_days == 35
     assert rules["Continuous"]["Lifecycle"] == {"DeleteAfterDays": 35}
     assert rules["Daily"]["Lifecycle"] == {"DeleteAfterDays": 35}
     assert rules["Monthly"]["Lifecycle"] == {"DeleteAfterDays": 2557}
@@ -167,6 +174,8 @@ def test_plan_has_continuous_daily_and_monthly_rules_without_cold_storage(
     assert rules["Monthly"]["ScheduleExpression"] == "cron(0 5 1 * ? *)"
     for rule in rules.values():
         assert "MoveToColdStorageAfterDays" not in rule["Lifecycle"]
+    assert rules["Monthly"]["RecoveryPointTags"] == {"rds-ha:backup-rule": "Monthly"}
+    assert "RecoveryPointTags" not in rules["Daily"]
 
 
 def test_daily_and_monthly_snapshots_are_copied_to_the_dr_vault_for_instances_only(
@@ -175,10 +184,11 @@ def test_daily_and_monthly_snapshots_are_copied_to_the_dr_vault_for_instances_on
     (plan,) = built["template"].find_resources("AWS::Backup::BackupPlan").values()
     rules = {rule["RuleName"]: rule for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
     dr_vault = "arn:aws:backup:eu-central-1:333333333333:backup-vault:rds-ha-prod-dr-backups"
-    for name in ("Daily", "Monthly"):
+    # Monthly copies keep the monthly retention, not the daily copies' dr_retention_days.
+    for name, days in (("Daily", 35), ("Monthly", 2557)):
         if built["kind"] == "instance":
             assert rules[name]["CopyActions"] == [
-                {"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": 35}}
+                {"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": days}}
             ]
         else:
             assert "CopyActions" not in rules[name]
@@ -203,6 +213,8 @@ def test_restore_testing_restores_the_latest_recovery_point_into_the_database_ne
     built: dict[str, Any],
 ) -> None:
     template = built["template"]
+    stack = built["stack"]
+    database = stack.database
     template.has_resource_properties(
         "AWS::Backup::RestoreTestingPlan",
         {
@@ -211,18 +223,25 @@ def test_restore_testing_restores_the_latest_recovery_point_into_the_database_ne
             "RecoveryPointSelection": {
                 "Algorithm": "LATEST_WITHIN_WINDOW",
                 "RecoveryPointTypes": ["CONTINUOUS", "SNAPSHOT"],
-                "IncludeVaults": Match.any_value(),
+                "IncludeVaults": [stack.resolve(stack.backups.vault.backup_vault_arn)],
             },
         },
     )
+    subnet_group = stack.resolve(database.subnet_group.subnet_group_name)
+    security_group = stack.resolve(database.security_group.security_group_id)
+    # The database's own subnet group (a Ref) and security group (its GroupId), never a default.
+    assert set(subnet_group) == {"Ref"}
+    assert security_group["Fn::GetAtt"][1] == "GroupId"
     template.has_resource_properties(
         "AWS::Backup::RestoreTestingSelection",
         {
             "ProtectedResourceType": "RDS",
+            "ProtectedResourceArns": [stack.resolve(stack.backups.database_arn)],
             "RestoreTestingPlanName": "rds_ha_prod_restores",
+            "RestoreTestingSelectionName": "rds_ha_prod_restores_database",
             "RestoreMetadataOverrides": {
-                "dbSubnetGroupName": Match.any_value(),
-                "vpcSecurityGroupIds": Match.any_value(),
+                "dbSubnetGroupName": subnet_group,
+                "vpcSecurityGroupIds": {"Fn::Join": ["", ['["', security_group, '"]']]},
             },
         },
     )
@@ -294,7 +313,7 @@ def test_export_function_is_bounded_in_a_vpc_with_a_dead_letter_queue(
         {
             "Handler": "snapshot_export.handler",
             "Runtime": "python3.14",
-            "ReservedConcurrentExecutions": 2,
+            "ReservedConcurrentExecutions": Match.absent(),
             "DeadLetterConfig": {"TargetArn": Match.any_value()},
             "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
             "LoggingConfig": {"LogGroup": Match.any_value()},
@@ -318,38 +337,112 @@ def test_export_function_is_bounded_in_a_vpc_with_a_dead_letter_queue(
     )
 
 
-def test_events_for_snapshots_and_backup_jobs_invoke_the_function(built: dict[str, Any]) -> None:
+def test_export_function_waits_for_its_policy_and_keeps_cdks_own_dependencies(
+    built: dict[str, Any],
+) -> None:
+    stack = built["stack"]
+    backups = stack.backups
+    (function,) = (
+        built["template"]
+        .find_resources(
+            "AWS::Lambda::Function", {"Properties": {"Handler": "snapshot_export.handler"}}
+        )
+        .values()
+    )
+    policy = stack.get_logical_id(
+        backups.node.find_child("ExportFunctionPolicy").node.default_child
+    )
+    role = stack.get_logical_id(backups.node.find_child("ExportFunctionRole").node.default_child)
+    assert {policy, role} <= set(function["DependsOn"])
+    # CDK's own: the function waits for its subnets' routing.
+    associations = built["template"].find_resources("AWS::EC2::SubnetRouteTableAssociation")
+    assert associations
+    assert set(associations) <= set(function["DependsOn"])
+
+
+def test_rds_api_endpoint_accepts_https_from_the_function_only_and_sends_nothing(
+    built: dict[str, Any],
+) -> None:
     template = built["template"]
-    template.has_resource_properties(
-        "AWS::Events::Rule",
+    stack = built["stack"]
+    backups = stack.backups
+    endpoint_group = backups.node.find_child("RdsApiEndpointSecurityGroup")
+    function_group = backups.node.find_child("ExportFunctionSecurityGroup")
+    endpoint_id = stack.get_logical_id(endpoint_group.node.default_child)
+    function_id = stack.get_logical_id(function_group.node.default_child)
+    (endpoint,) = template.find_resources("AWS::EC2::VPCEndpoint").values()
+    assert endpoint["Properties"]["SecurityGroupIds"] == [{"Fn::GetAtt": [endpoint_id, "GroupId"]}]
+    # allow_all_outbound=False: CDK writes one placeholder rule that matches no traffic.
+    egress = template.to_json()["Resources"][endpoint_id]["Properties"]["SecurityGroupEgress"]
+    (placeholder,) = egress
+    assert placeholder["CidrIp"] == "255.255.255.255/32"
+    ingress = template.find_resources(
+        "AWS::EC2::SecurityGroupIngress",
+        {"Properties": {"GroupId": {"Fn::GetAtt": [endpoint_id, "GroupId"]}}},
+    )
+    (rule,) = ingress.values()
+    assert rule["Properties"]["FromPort"] == rule["Properties"]["ToPort"] == 443
+    assert rule["Properties"]["SourceSecurityGroupId"] == {"Fn::GetAtt": [function_id, "GroupId"]}
+
+
+def test_by_default_only_this_databases_aws_backup_jobs_invoke_the_function(
+    built: dict[str, Any],
+) -> None:
+    stack = built["stack"]
+    rules = built["template"].find_resources("AWS::Events::Rule")
+    (rule,) = rules.values()
+    assert rule["Properties"]["EventPattern"] == {
+        "source": ["aws.backup"],
+        "detail-type": ["Backup Job State Change"],
+        "detail": {"resourceArn": [stack.resolve(stack.backups.database_arn)]},
+    }
+    (target,) = rule["Properties"]["Targets"]
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 4, "MaximumEventAgeInSeconds": 21600}
+    assert "DeadLetterConfig" in target
+    built["template"].has_resource_properties(
+        "AWS::Lambda::Function",
         {
-            "EventPattern": {
-                "source": ["aws.rds"],
-                "detail-type": ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"],
-                "detail": {"EventID": Match.array_with(["RDS-EVENT-0091", "RDS-EVENT-0169"])},
-            },
-            "Targets": [
-                Match.object_like(
-                    {
-                        "RetryPolicy": {
-                            "MaximumRetryAttempts": 4,
-                            "MaximumEventAgeInSeconds": 21600,
-                        },
-                        "DeadLetterConfig": Match.any_value(),
-                    }
-                )
-            ],
+            "Handler": "snapshot_export.handler",
+            "Environment": {"Variables": Match.object_like({"EXPORT_SNAPSHOTS": "monthly"})},
         },
     )
-    template.has_resource_properties(
-        "AWS::Events::Rule",
+
+
+@pytest.fixture(scope="module")
+def export_all() -> tuple[DatabaseStack, Template]:
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
+    data["environments"]["staging"]["backups"]["export_snapshots"] = "all"
+    config = parse_config(data).select("staging")[0]
+    app = cdk.App(context=app_context(), outdir=tempfile.mkdtemp(prefix="cdk.out-backups-"))
+    stack = DatabaseStack(app, config=config)
+    return stack, Template.from_stack(stack)
+
+
+def test_exporting_all_snapshots_adds_every_rds_snapshot_event_for_this_database(
+    export_all: tuple[DatabaseStack, Template],
+) -> None:
+    stack, template = export_all
+    patterns = [
+        rule["Properties"]["EventPattern"]
+        for rule in template.find_resources("AWS::Events::Rule").values()
+    ]
+    assert sorted(patterns, key=lambda pattern: pattern["source"]) == [
         {
-            "EventPattern": {
-                "source": ["aws.backup"],
-                "detail-type": ["Backup Job State Change", "Copy Job State Change"],
-                "detail": {"resourceArn": Match.any_value()},
-            }
+            "source": ["aws.backup"],
+            "detail-type": ["Backup Job State Change"],
+            "detail": {"resourceArn": [stack.resolve(stack.backups.database_arn)]},
         },
+        {
+            "source": ["aws.rds"],
+            "detail-type": ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"],
+            "detail": {
+                "EventID": ["RDS-EVENT-0042", "RDS-EVENT-0091", "RDS-EVENT-0075", "RDS-EVENT-0169"]
+            },
+        },
+    ]
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({"EXPORT_SNAPSHOTS": "all"})}},
     )
 
 

@@ -15,10 +15,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from rds_ha.handlers.snapshot_export import (
+    BACKUP_RULE_TAG,
     MAX_TASK_ID_LENGTH,
+    MONTHLY_RULE,
     Settings,
     export_task_id,
     handle,
@@ -27,6 +30,8 @@ from rds_ha.handlers.snapshot_export import (
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
 DB_ARN = f"arn:aws:rds:{REGION}:{ACCOUNT}:db:orders"
+CLUSTER_ARN = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:orders-cluster"
+MONTHLY_TAG = {"Key": BACKUP_RULE_TAG, "Value": MONTHLY_RULE}
 TASK_ID = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*(?<!-)$")
 
 
@@ -46,19 +51,26 @@ def rds(aws_credentials: None) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture
-def settings() -> Settings:
+def make_settings(database_arn: str = DB_ARN, export_snapshots: str = "all") -> Settings:
     return Settings(
-        database_arn=DB_ARN,
+        database_arn=database_arn,
         bucket="exports",
         prefix="snapshots",
         role_arn=f"arn:aws:iam::{ACCOUNT}:role/export",
         key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        export_snapshots=export_snapshots,
     )
 
 
-def snapshot(rds: Any, database: str, name: str) -> str:
-    response = rds.create_db_snapshot(DBInstanceIdentifier=database, DBSnapshotIdentifier=name)
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+def snapshot(rds: Any, database: str, name: str, tags: list[dict[str, str]] | None = None) -> str:
+    response = rds.create_db_snapshot(
+        DBInstanceIdentifier=database, DBSnapshotIdentifier=name, Tags=tags or []
+    )
     return response["DBSnapshot"]["DBSnapshotArn"]
 
 
@@ -71,11 +83,16 @@ def rds_event(snapshot_arn: str, event_id: str = "RDS-EVENT-0042") -> dict[str, 
     }
 
 
-def backup_event(resource_arn: str, recovery_point: str, state: str = "COMPLETED") -> dict:
+def backup_event(
+    resource_arn: str,
+    recovery_point: str,
+    state: str = "COMPLETED",
+    detail_type: str = "Backup Job State Change",
+) -> dict:
     return {
         "id": "event-2",
         "source": "aws.backup",
-        "detail-type": "Backup Job State Change",
+        "detail-type": detail_type,
         "resources": [recovery_point],
         "detail": {"state": state, "resourceArn": resource_arn, "resourceType": "RDS"},
     }
@@ -194,3 +211,136 @@ def test_export_task_ids_are_valid_and_deterministic(snapshot_arn: str) -> None:
 def test_similar_snapshot_names_get_different_task_ids() -> None:
     base = f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:"
     assert export_task_id(base + "rds:orders-a") != export_task_id(base + "rds-orders-a")
+
+
+def test_monthly_mode_exports_the_snapshot_the_monthly_rule_tagged(rds: Any) -> None:
+    arn = snapshot(rds, "orders", "orders-monthly", tags=[MONTHLY_TAG])
+
+    result = handle(
+        backup_event(DB_ARN, arn), rds, make_settings(export_snapshots="monthly"), REGION
+    )
+
+    assert result["decision"] == "started"
+    assert len(rds.describe_export_tasks(SourceArn=arn)["ExportTasks"]) == 1
+
+
+def test_monthly_mode_ignores_daily_and_untagged_snapshots(rds: Any) -> None:
+    daily = snapshot(
+        rds, "orders", "orders-daily", tags=[{"Key": BACKUP_RULE_TAG, "Value": "Daily"}]
+    )
+    manual = snapshot(rds, "orders", "orders-manual")
+    settings = make_settings(export_snapshots="monthly")
+
+    results = [handle(backup_event(DB_ARN, arn), rds, settings, REGION) for arn in (daily, manual)]
+
+    assert [result["decision"] for result in results] == ["ignored", "ignored"]
+    assert all("not a monthly AWS Backup snapshot" in result["reason"] for result in results)
+    assert rds.describe_export_tasks()["ExportTasks"] == []
+
+
+def test_copy_job_events_are_ignored_even_when_they_name_the_source_snapshot(rds: Any) -> None:
+    arn = snapshot(rds, "orders", "orders-monthly", tags=[MONTHLY_TAG])
+    event = backup_event(DB_ARN, arn, detail_type="Copy Job State Change")
+    event["detail"]["sourceRecoveryPointArn"] = arn
+    event["detail"]["destinationRecoveryPointArn"] = arn.replace(REGION, "eu-central-1")
+
+    result = handle(event, rds, make_settings(export_snapshots="all"), REGION)
+
+    assert result["decision"] == "ignored"
+    assert "not a backup job event: 'Copy Job State Change'" in result["reason"]
+    assert rds.describe_export_tasks()["ExportTasks"] == []
+
+
+def test_exports_a_snapshot_of_a_multi_az_db_cluster(rds: Any) -> None:
+    rds.create_db_cluster(
+        DBClusterIdentifier="orders-cluster",
+        Engine="postgres",
+        DBClusterInstanceClass="db.m6gd.large",
+        AllocatedStorage=400,
+        StorageType="io1",
+        Iops=3000,
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password-1",
+    )
+    arn = rds.create_db_cluster_snapshot(
+        DBClusterIdentifier="orders-cluster",
+        DBClusterSnapshotIdentifier="orders-cluster-monthly",
+        Tags=[MONTHLY_TAG],
+    )["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+    settings = make_settings(CLUSTER_ARN, export_snapshots="monthly")
+
+    result = handle(backup_event(CLUSTER_ARN, arn), rds, settings, REGION)
+
+    assert result["decision"] == "started"
+    (task,) = rds.describe_export_tasks(SourceArn=arn)["ExportTasks"]
+    assert task["ExportTaskIdentifier"] == export_task_id(arn)
+
+
+# moto has no AWS Backup snapshots and does not check SnapshotType: it accepts "awsbackup" for
+# DescribeDBClusterSnapshots, which RDS rejects (it takes automated, manual, shared, public). A
+# Stubber pins the exact lookup the function sends to RDS for each kind of snapshot name.
+@pytest.mark.parametrize(
+    ("snapshot_arn", "database_arn", "operation", "expected_lookup", "found"),
+    [
+        (
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:awsbackup:job-0a1b2c3d-4e5f",
+            DB_ARN,
+            "describe_db_snapshots",
+            {"DBSnapshotIdentifier": "awsbackup:job-0a1b2c3d-4e5f", "SnapshotType": "awsbackup"},
+            {"DBSnapshots": [{"DBInstanceIdentifier": "orders", "TagList": [MONTHLY_TAG]}]},
+        ),
+        (
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster-snapshot:awsbackup:job-0a1b2c3d-4e5f",
+            CLUSTER_ARN,
+            "describe_db_cluster_snapshots",
+            {"DBClusterSnapshotIdentifier": "awsbackup:job-0a1b2c3d-4e5f"},
+            {
+                "DBClusterSnapshots": [
+                    {"DBClusterIdentifier": "orders-cluster", "TagList": [MONTHLY_TAG]}
+                ]
+            },
+        ),
+        (
+            f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster-snapshot:rds:orders-cluster-2026-11-01",
+            CLUSTER_ARN,
+            "describe_db_cluster_snapshots",
+            {
+                "DBClusterSnapshotIdentifier": "rds:orders-cluster-2026-11-01",
+                "SnapshotType": "automated",
+            },
+            {"DBClusterSnapshots": [{"DBClusterIdentifier": "orders-cluster"}]},
+        ),
+    ],
+)
+@pytest.mark.usefixtures("aws_credentials")
+def test_snapshot_lookup_sends_only_snapshot_types_rds_accepts_and_exports(
+    snapshot_arn: str,
+    database_arn: str,
+    operation: str,
+    expected_lookup: dict[str, str],
+    found: dict[str, Any],
+) -> None:
+    client = boto3.client("rds", region_name=REGION)
+    settings = make_settings(database_arn, export_snapshots="all")
+    task_id = export_task_id(snapshot_arn)
+    with Stubber(client) as stub:
+        stub.add_response(operation, found, expected_lookup)
+        stub.add_response("describe_export_tasks", {"ExportTasks": []}, {"SourceArn": snapshot_arn})
+        stub.add_response(
+            "start_export_task",
+            {"ExportTaskIdentifier": task_id},
+            {
+                "ExportTaskIdentifier": task_id,
+                "SourceArn": snapshot_arn,
+                "S3BucketName": "exports",
+                "S3Prefix": "snapshots",
+                "IamRoleArn": settings.role_arn,
+                "KmsKeyId": settings.key_arn,
+            },
+        )
+
+        result = handle(backup_event(database_arn, snapshot_arn), client, settings, REGION)
+
+        stub.assert_no_pending_responses()
+    assert result["decision"] == "started"
+    assert result["export_task"] == task_id

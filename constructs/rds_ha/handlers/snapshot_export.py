@@ -1,11 +1,14 @@
 """Export each new snapshot of one database to S3 (Parquet) with ``StartExportTask``.
 
-Runs as a Lambda function behind an EventBridge rule for RDS snapshot events and AWS Backup job
-events. Every decision is one JSON log line (``{"decision": ..., ...}``); events for other
-databases, unfinished jobs and malformed events are logged and ignored, never retried.
+Runs as a Lambda function behind EventBridge rules for AWS Backup job events and, when every
+snapshot is exported, RDS snapshot events. Every decision is one JSON log line
+(``{"decision": ..., ...}``); events for other databases, unfinished jobs and malformed events
+are logged and ignored, never retried.
 
 Configuration comes from the environment: ``DATABASE_ARN`` (the DB instance or Multi-AZ DB
-cluster), ``EXPORT_BUCKET``, ``EXPORT_PREFIX``, ``EXPORT_ROLE_ARN``, ``EXPORT_KEY_ARN``.
+cluster), ``EXPORT_BUCKET``, ``EXPORT_PREFIX``, ``EXPORT_ROLE_ARN``, ``EXPORT_KEY_ARN`` and
+``EXPORT_SNAPSHOTS``: ``monthly`` (default) exports only snapshots tagged
+``rds-ha:backup-rule=Monthly`` by the AWS Backup plan's monthly rule, ``all`` every snapshot.
 """
 
 from __future__ import annotations
@@ -28,9 +31,13 @@ _SNAPSHOT_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):rds:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"(?P<kind>snapshot|cluster-snapshot):(?P<name>.+)$"
 )
-_DATABASE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(?P<kind>db|cluster):(?P<id>.+)$"
-)
+# The AWS Backup plan tags the snapshots of its monthly rule (recovery point tags land on the
+# RDS snapshot itself), so the function needs no AWS Backup API to tell them apart.
+BACKUP_RULE_TAG = "rds-ha:backup-rule"
+MONTHLY_RULE = "Monthly"
+EXPORT_MONTHLY = "monthly"
+EXPORT_ALL = "all"
+BACKUP_JOB_EVENT = "Backup Job State Change"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class Settings:
     prefix: str
     role_arn: str
     key_arn: str
+    export_snapshots: str = EXPORT_MONTHLY
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -49,17 +57,8 @@ class Settings:
             prefix=environ.get("EXPORT_PREFIX", ""),
             role_arn=environ["EXPORT_ROLE_ARN"],
             key_arn=environ["EXPORT_KEY_ARN"],
+            export_snapshots=environ.get("EXPORT_SNAPSHOTS", EXPORT_MONTHLY),
         )
-
-    @property
-    def database_kind(self) -> str:
-        match = _DATABASE_ARN.match(self.database_arn)
-        return match["kind"] if match else ""
-
-    @property
-    def database_id(self) -> str:
-        match = _DATABASE_ARN.match(self.database_arn)
-        return match["id"] if match else ""
 
 
 class IgnoredEventError(Exception):
@@ -99,6 +98,10 @@ def _rds_snapshot_arn(event: Mapping[str, Any]) -> str:
 
 
 def _backup_snapshot_arn(event: Mapping[str, Any], settings: Settings) -> str:
+    # Only the in-region backup job: a copy job's recovery point is in the DR region, and the
+    # snapshot it copies was already exported when its own backup job completed.
+    if event.get("detail-type") != BACKUP_JOB_EVENT:
+        raise IgnoredEventError(f"not a backup job event: {event.get('detail-type')!r}")
     detail = event.get("detail") or {}
     state = detail.get("state") or detail.get("status")
     if state != "COMPLETED":
@@ -106,7 +109,6 @@ def _backup_snapshot_arn(event: Mapping[str, Any], settings: Settings) -> str:
     if detail.get("resourceArn") != settings.database_arn:
         raise IgnoredEventError(f"backup of another resource: {detail.get('resourceArn')!r}")
     candidates = [
-        detail.get("destinationRecoveryPointArn"),
         detail.get("recoveryPointArn"),
         *(event.get("resources") or []),
     ]
@@ -130,29 +132,46 @@ def snapshot_arn_from_event(event: Any, settings: Settings) -> str:
     raise IgnoredEventError(f"unsupported event source {source!r}")
 
 
-def _snapshot_database_arn(rds: Any, snapshot_arn: str) -> str:
-    """Which database a snapshot belongs to, from RDS itself (snapshot names are free-form)."""
+@dataclass(frozen=True)
+class SnapshotFacts:
+    database_arn: str
+    tags: dict[str, str]
+
+
+def _lookup_type(name: str, *, cluster: bool) -> dict[str, str]:
+    """The ``SnapshotType`` filter that finds a snapshot by name.
+
+    RDS finds automated snapshots by name only when asked for them, and AWS Backup DB snapshots
+    only with ``awsbackup``, which ``DescribeDBClusterSnapshots`` rejects (it accepts automated,
+    manual, shared and public): AWS Backup's cluster snapshots are found without a type.
+    """
+    if name.startswith("rds:"):
+        return {"SnapshotType": "automated"}
+    if name.startswith("awsbackup:") and not cluster:
+        return {"SnapshotType": "awsbackup"}
+    return {}
+
+
+def describe_snapshot(rds: Any, snapshot_arn: str) -> SnapshotFacts | None:
+    """Whose snapshot this is and its tags, from RDS itself (snapshot names are free-form)."""
     match = _SNAPSHOT_ARN.match(snapshot_arn)
     assert match
     prefix = f"arn:{match['partition']}:rds:{match['region']}:{match['account']}"
     name = match["name"]
-    # RDS lists automated and AWS Backup snapshots only when asked for their type.
-    snapshot_type = (
-        "automated"
-        if name.startswith("rds:")
-        else "awsbackup"
-        if name.startswith("awsbackup:")
-        else "manual"
-    )
     if match["kind"] == "snapshot":
         snapshots = rds.describe_db_snapshots(
-            DBSnapshotIdentifier=name, SnapshotType=snapshot_type
+            DBSnapshotIdentifier=name, **_lookup_type(name, cluster=False)
         )["DBSnapshots"]
-        return f"{prefix}:db:{snapshots[0]['DBInstanceIdentifier']}" if snapshots else ""
-    snapshots = rds.describe_db_cluster_snapshots(
-        DBClusterSnapshotIdentifier=name, SnapshotType=snapshot_type
-    )["DBClusterSnapshots"]
-    return f"{prefix}:cluster:{snapshots[0]['DBClusterIdentifier']}" if snapshots else ""
+        owner = f"{prefix}:db:{snapshots[0]['DBInstanceIdentifier']}" if snapshots else ""
+    else:
+        snapshots = rds.describe_db_cluster_snapshots(
+            DBClusterSnapshotIdentifier=name, **_lookup_type(name, cluster=True)
+        )["DBClusterSnapshots"]
+        owner = f"{prefix}:cluster:{snapshots[0]['DBClusterIdentifier']}" if snapshots else ""
+    if not snapshots:
+        return None
+    tags = {tag["Key"]: tag["Value"] for tag in snapshots[0].get("TagList") or []}
+    return SnapshotFacts(database_arn=owner, tags=tags)
 
 
 def export_snapshot(rds: Any, snapshot_arn: str, settings: Settings, region: str) -> dict[str, Any]:
@@ -165,13 +184,19 @@ def export_snapshot(rds: Any, snapshot_arn: str, settings: Settings, region: str
             reason=f"snapshot is in {match['region']}, not {region}",
             snapshot=snapshot_arn,
         )
-    owner = _snapshot_database_arn(rds, snapshot_arn)
-    if owner != settings.database_arn:
+    facts = describe_snapshot(rds, snapshot_arn)
+    if facts is None or facts.database_arn != settings.database_arn:
         return log(
             "ignored",
             reason="snapshot of another database",
             snapshot=snapshot_arn,
-            database=owner or None,
+            database=facts.database_arn if facts else None,
+        )
+    if settings.export_snapshots != EXPORT_ALL and facts.tags.get(BACKUP_RULE_TAG) != MONTHLY_RULE:
+        return log(
+            "ignored",
+            reason=f"not a monthly AWS Backup snapshot (no tag {BACKUP_RULE_TAG}={MONTHLY_RULE})",
+            snapshot=snapshot_arn,
         )
     tasks = rds.describe_export_tasks(SourceArn=snapshot_arn)["ExportTasks"]
     done = [task for task in tasks if task.get("Status", "").upper() in LIVE_OR_DONE]
