@@ -211,6 +211,12 @@ def restore(
     plan = ops_restore.plan_restore(source, params, window)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
+    if restore_time is None:
+        # UseLatestRestorableTime restores to whatever RDS reports at the call, a few minutes
+        # later than the plan's figure; read it again so the reported window is close to it.
+        window = ops_restore.RestoreWindow(
+            window.earliest, ops_restore.latest_restorable_time(rds, source) or window.latest
+        )
     requested = _now()
     point = restore_time or window.latest
     rds.restore_db_instance_to_point_in_time(**params)
@@ -221,6 +227,9 @@ def restore(
         timer=waiting.DEFAULT_TIMER,
         what=f"restore into {target_id}",
     )
+    restored = ops_restore.apply_follow_up(
+        rds, source, restored, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
+    )
     mismatches = ops_restore.verify_restored(source, restored)
     endpoint = restored.get("Endpoint", {})
     loss = (requested - point).total_seconds()
@@ -228,17 +237,22 @@ def restore(
         "source": source.identifier,
         "target": target_id,
         "restore_time": point,
+        # --latest: RDS picks the time at the call; this is the value read just before it.
+        "restore_time_approximate": restore_time is None,
         "endpoint": f"{endpoint.get('Address')}:{endpoint.get('Port')}",
         "data_loss_window_seconds": round(loss),
         "mismatches": mismatches,
     }
 
     def render(console: Console) -> None:
-        console.print(f"Restored {source.identifier} as of {point.isoformat()} into {target_id}.")
+        about = "about " if restore_time is None else ""
+        console.print(
+            f"Restored {source.identifier} as of {about}{point.isoformat()} into {target_id}."
+        )
         console.print(f"Endpoint: {data['endpoint']}")
         console.print(
-            f"Data loss window: {duration(loss)} (changes after {point.isoformat()} are not in "
-            f"{target_id})."
+            f"Data loss window: {about}{duration(loss)} (changes after {point.isoformat()} are "
+            f"not in {target_id})."
         )
 
     emit(cli, data, render)
