@@ -284,11 +284,21 @@ def snapshot(
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "snapshot")
     require_available(database, "a snapshot")
-    snap_id = snapshot_id or ops_snapshot.snapshot_id_for(database, _now())
-    ops_snapshot.check_snapshot(rds, database, snap_id)
-    plan = ops_snapshot.plan_snapshot(database, snap_id, export_to)
-    # Only a single-AZ snapshot touches the running database (an I/O pause), so only it asks.
-    if not approve(cli, plan, yes=yes or database.multi_az, dry_run=dry_run):
+    now = _now()
+    if snapshot_id is None:
+        snap_id, field = ops_snapshot.snapshot_id_for(database, now), "default snapshot id"
+    else:
+        snap_id, field = snapshot_id, "--snapshot-id"
+    snap_id = ops_snapshot.check_snapshot_id(snap_id, field)
+    ops_snapshot.check_snapshot(rds, snap_id, field)
+    task_id = ops_snapshot.export_task_id_for(snap_id, now) if export_to else None
+    if task_id:
+        ops_snapshot.check_export_task(rds, task_id)
+    plan = ops_snapshot.plan_snapshot(database, snap_id, export_to, task_id)
+    # A single-AZ snapshot pauses I/O and an export copies the data out: both ask first. A plain
+    # Multi-AZ snapshot is taken from the standby and touches nothing, so it does not.
+    quiet = database.multi_az and not export_to
+    if not approve(cli, plan, yes=yes or quiet, dry_run=dry_run):
         return
     timer = waiting.DEFAULT_TIMER
     snap = ops_snapshot.create_snapshot(
@@ -300,10 +310,11 @@ def snapshot(
         "snapshot_arn": snap.get("DBSnapshotArn"),
         "export": None,
     }
-    if export_to:
+    if export_to and task_id:
         task = ops_snapshot.export_snapshot(
             rds,
             snap,
+            task_id=task_id,
             bucket=export_to,
             role=role or "",
             kms_key=kms_key or "",
@@ -313,7 +324,7 @@ def snapshot(
         data["export"] = {
             "task": task.get("ExportTaskIdentifier"),
             "status": task.get("Status"),
-            "location": f"s3://{export_to}/{snap_id}/",
+            "location": f"s3://{export_to}/{task_id}/",
         }
 
     def render(console: Console) -> None:
