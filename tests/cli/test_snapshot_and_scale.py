@@ -344,3 +344,43 @@ def test_scale_up_without_now_is_scheduled_for_the_maintenance_window(invoke, us
     assert "Scheduled: orders-db changes to db.r6g.xlarge in the next maintenance window " in (
         plain(result.stdout)
     )
+
+
+def test_scale_up_now_refuses_while_other_modifications_are_pending(invoke, use_client):
+    # moto applies modifications at once and never shows pending values, so they are stubbed.
+    rds = boto3.client("rds", region_name=REGION)
+    stub = Stubber(rds)
+    pending = {"MultiAZ": False, "AllocatedStorage": 200}
+    stub.add_response("describe_db_instances", _described("db.r6g.large", pending), None)
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke("scale-up", "orders-db", "--to", "db.r6g.xlarge", "--now", "--yes")
+        stub.assert_no_pending_responses()  # no modify_db_instance was queued
+
+    assert result.exit_code == 2
+    assert "pending modifications (MultiAZ=False, AllocatedStorage=200)" in plain(result.stderr)
+    assert "--include-pending" in plain(result.stderr)
+
+
+def test_scale_up_now_with_include_pending_lists_them_in_the_plan(invoke, use_client):
+    rds = boto3.client("rds", region_name=REGION)
+    stub = Stubber(rds)
+    stub.add_response("describe_db_instances", _described("db.r6g.large", {"MultiAZ": False}), None)
+    _orderable(stub, [{"DBInstanceClass": "db.r6g.xlarge"}])
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke(
+            "scale-up",
+            "orders-db",
+            "--to",
+            "db.r6g.xlarge",
+            "--now",
+            "--include-pending",
+            "--dry-run",
+        )
+        stub.assert_no_pending_responses()
+
+    assert result.exit_code == 0, result.output
+    assert "also apply the pending modifications now: MultiAZ -> False" in plain(result.stdout)

@@ -348,6 +348,10 @@ def scale_up(
     allow_downsize: Annotated[
         bool, typer.Option(help="Allow a class that is not larger than the current one.")
     ] = False,
+    include_pending: Annotated[
+        bool,
+        typer.Option(help="With --now: also apply the modifications pending for the window."),
+    ] = False,
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: _timeout(3600) = 3600,
@@ -357,8 +361,9 @@ def scale_up(
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "scale-up")
     change = ops_scale.check_class_change(database, to, allow_downsize=allow_downsize)
+    pending = ops_scale.check_pending(database, now=now, include_pending=include_pending)
     warning = ops_scale.orderable_warning(rds, database, change.target.name)
-    plan = ops_scale.plan_scale(database, change, now=now, warning=warning)
+    plan = ops_scale.plan_scale(database, change, now=now, warning=warning, pending=pending)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
     result = ops_scale.apply_scale(
