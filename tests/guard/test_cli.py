@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -156,3 +157,14 @@ def test_text_output_shows_values_that_look_like_rich_markup(baseline, current, 
 
     assert result.exit_code == 0, result.output
     assert "CPU [bold] over -> CPU [/] over" in result.output
+
+
+def test_a_template_file_compared_with_a_directory_exits_2(baseline, write_assembly):
+    directory = write_assembly("cdk.out", {"App-Prod": baseline})
+    template = directory / "App-Prod.template.json"
+
+    result = invoke("guard", str(template), str(directory))
+
+    assert result.exit_code == 2
+    text = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())
+    assert "must both be cloud assembly directories or both be single template files" in text

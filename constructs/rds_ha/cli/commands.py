@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from botocore.exceptions import ClientError
 from rich.console import Console
 
 from rds_ha import instance_classes as ic
@@ -31,11 +28,9 @@ from rds_ha.cli.databases import (
     require_available,
     require_instance,
 )
-from rds_ha.cli.errors import AWS_FAILURES, CheckFailedError, RdsHaError, UnsafeOperationError
+from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
 from rds_ha.cli.output import duration, emit, table
 from rds_ha.cli.plans import approve
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan and change nothing.")]
@@ -49,26 +44,6 @@ def _timeout(default: int) -> Any:
             "--timeout", min=1, help=f"Seconds to wait before giving up (default {default})."
         ),
     ]
-
-
-def aws_errors(command: F) -> F:
-    """AWS errors become exit 1 with the service's own message, without a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except RdsHaError:
-            raise
-        except ClientError as error:
-            info = error.response.get("Error", {})
-            raise CheckFailedError(
-                f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}"
-            ) from None
-        except AWS_FAILURES as error:
-            raise CheckFailedError(f"AWS call failed: {error}") from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _cli(ctx: typer.Context) -> CliContext:
@@ -152,6 +127,8 @@ def failover(
     cli = _cli(ctx)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
+    if target_instance is not None:
+        target_instance = check_identifier("--target-instance", target_instance)
     ops_failover.check_failover(database, target_instance)
     _, before = ops_failover.describe(rds, database)
     plan = ops_failover.plan_failover(database, before, target_instance)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from rds_ha.guard.assembly import load_assembly, stack_name_of
+from rds_ha.guard.assembly import GuardInputError, load_assembly, stack_name_of
 from rds_ha.guard.schemas import (
     BACKUP_RETENTION,
     BACKUP_TYPES,
@@ -105,6 +105,11 @@ def compare_paths(baseline: Path, current: Path) -> GuardReport:
     """Compare two cloud assemblies, or two single template files."""
     old = load_assembly(baseline, label="BASELINE")
     new = load_assembly(current, label="CURRENT")
+    if baseline.is_file() != current.is_file():
+        raise GuardInputError(
+            f"BASELINE {str(baseline)!r} and CURRENT {str(current)!r} must both be cloud "
+            "assembly directories or both be single template files"
+        )
     if baseline.is_file() and current.is_file():
         new = {next(iter(old)): next(iter(new.values()))}
     return compare_assemblies(old, new)
