@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from rds_ha import instance_classes as ic
 from rds_ha.cli import (
@@ -54,9 +55,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _status_style(status: str) -> str:
+def _status_style(status: str) -> Text:
     colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(status, "dim")
-    return f"[{colour}]{status.upper()}[/{colour}]"
+    return Text(status.upper(), style=colour)
 
 
 @app.command()
