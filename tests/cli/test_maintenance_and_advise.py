@@ -214,3 +214,41 @@ def test_trend_is_the_least_squares_slope_per_day():
 
 def test_sparkline_spans_lowest_to_highest():
     assert ops_advise.sparkline([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], width=8) == "▁▂▃▄▅▆▇█"
+
+
+def test_maintenance_plan_of_a_multi_az_db_cluster_is_rolling(invoke, use_client):
+    rds = boto3.client("rds", region_name=REGION)
+    stub = Stubber(rds)
+    cluster_arn = "arn:aws:rds:us-east-1:123456789012:cluster:orders"
+    stub.add_client_error("describe_db_instances", "DBInstanceNotFound", "none")
+    cluster = {
+        "DBClusterIdentifier": "orders",
+        "DBClusterArn": cluster_arn,
+        "Status": "available",
+        "MultiAZ": True,
+        "Engine": "postgres",
+    }
+    stub.add_response("describe_db_clusters", {"DBClusters": [cluster]}, None)
+    stub.add_response(
+        "describe_pending_maintenance_actions",
+        {
+            "PendingMaintenanceActions": [
+                {
+                    "ResourceIdentifier": cluster_arn,
+                    "PendingMaintenanceActionDetails": [{"Action": "system-update"}],
+                }
+            ]
+        },
+        None,
+    )
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke("maintenance", "orders", "--apply", "immediate", "--dry-run")
+        stub.assert_no_pending_responses()
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "system-update: rolling, the readers first, then a short failover to an updated reader"
+        in plain(result.stdout)
+    )
