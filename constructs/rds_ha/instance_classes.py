@@ -212,20 +212,25 @@ def smallest_satisfying(
 # class, so this catalog uses the nominal class memory. The result is therefore an upper bound,
 # a few percent above what a live instance reports (db.t3.micro PostgreSQL: 112 here, about 80
 # live); read `max_connections` from the parameter group when a live value is available.
-_PG_BYTES_PER_CONNECTION = 9531392
-_PG_MAX_DEFAULT = 5000
-_MYSQL_BYTES_PER_CONNECTION = 12582880
+PG_BYTES_PER_CONNECTION = 9531392
+PG_MAX_DEFAULT_CONNECTIONS = 5000
+MYSQL_BYTES_PER_CONNECTION = 12582880
 _ENGINES = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def connection_formula(engine: str) -> str | None:
+    """``postgres`` or ``mysql``: whose default ``max_connections`` formula the engine uses."""
+    return _ENGINES.get(engine.strip().lower())
 
 
 def default_max_connections(engine: str, spec: InstanceClassSpec) -> int:
     """RDS's default ``max_connections`` for ``engine`` on ``spec`` (nominal memory, see above)."""
-    kind = _ENGINES.get(engine.strip().lower())
+    kind = connection_formula(engine)
     if kind is None:
         raise ValueError(
             f"engine {engine!r} has no known default max_connections formula; "
             f"allowed: {', '.join(sorted(_ENGINES))}"
         )
     if kind == "postgres":
-        return min(spec.memory_bytes // _PG_BYTES_PER_CONNECTION, _PG_MAX_DEFAULT)
-    return spec.memory_bytes // _MYSQL_BYTES_PER_CONNECTION
+        return min(spec.memory_bytes // PG_BYTES_PER_CONNECTION, PG_MAX_DEFAULT_CONNECTIONS)
+    return spec.memory_bytes // MYSQL_BYTES_PER_CONNECTION

@@ -10,7 +10,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from rds_ha import instance_classes as ic
 from rds_ha.cli import ops_advise
+from rds_ha.cli.databases import INSTANCE, Database
 
 from .conftest import REGION, create_instance, plain
 
@@ -252,3 +254,30 @@ def test_maintenance_plan_of_a_multi_az_db_cluster_is_rolling(invoke, use_client
         "system-update: rolling, the readers first, then a short failover to an updated reader"
         in plain(result.stdout)
     )
+
+
+def _usage(metric: str, p95: float) -> ops_advise.Usage:
+    return ops_advise.Usage(metric, "", p95, p95, 0.0, "", 100)
+
+
+def test_advise_does_not_propose_shrinking_on_memory_alone():
+    database = Database(INSTANCE, {"DBInstanceIdentifier": "orders-db", "Engine": "postgres"})
+    # 4 GiB used of 64 GiB would fit a much smaller class, but there is no CPU figure.
+    usage = {"CPUUtilization": None, "FreeableMemory": _usage("FreeableMemory", 4.0)}
+
+    advice = ops_advise.recommend(database, ic.get("db.r6g.2xlarge"), usage)
+
+    assert advice.verdict == "fits"
+    assert any("memory alone is no reason to shrink" in note for note in advice.notes)
+
+
+def test_advise_proposes_a_smaller_class_when_cpu_is_low_too():
+    database = Database(INSTANCE, {"DBInstanceIdentifier": "orders-db", "Engine": "postgres"})
+    usage = {
+        "CPUUtilization": _usage("CPUUtilization", 10.0),
+        "FreeableMemory": _usage("FreeableMemory", 4.0),
+    }
+
+    advice = ops_advise.recommend(database, ic.get("db.r6g.2xlarge"), usage)
+
+    assert (advice.verdict, advice.recommended.name) == ("can-shrink", "db.r6g.large")

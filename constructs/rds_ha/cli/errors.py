@@ -24,7 +24,8 @@ AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
 
 class RdsHaError(ClickException):
-    """Base class for expected failures (exit 1)."""
+    """Base of the expected failures, so they are caught as one (see aws_errors); raise one of
+    the two subclasses, which say whether anything may have changed."""
 
     exit_code = 1
 
@@ -37,8 +38,6 @@ class UnsafeOperationError(RdsHaError):
 
 class CheckFailedError(RdsHaError):
     """A check or an operation failed (exit 1)."""
-
-    exit_code = 1
 
 
 F = TypeVar("F", bound=Callable[..., Any])
