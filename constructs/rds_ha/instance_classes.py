@@ -33,8 +33,12 @@ class Capacity(enum.Enum):
 
 GRAVITON_FAMILIES = frozenset(
     {"db.t4g", "db.m6g", "db.m7g", "db.m8g", "db.r6g", "db.r7g", "db.r8g", "db.x2g"}
-    | {"db.m6gd", "db.m8gd", "db.r6gd", "db.r8gd"}
+    | {"db.c6gd", "db.m6gd", "db.m8gd", "db.r6gd", "db.r8gd"}
 )
+
+
+# Classes only Multi-AZ DB clusters run on: never proposed for a DB instance.
+CLUSTER_ONLY_FAMILIES = frozenset({"db.c6gd"})
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,9 @@ _SPECS: list[InstanceClassSpec] = [
     *_family("db.r8g", 8, _TO_48X),
     *_family("db.x2g", 16, _TO_16X),
     # Local NVMe variants: the classes Multi-AZ DB clusters run on; same vCPUs and memory.
+    # db.c6gd (compute optimized, 2 GiB per vCPU) exists only for Multi-AZ DB clusters; its
+    # sizes are those of cfn-lint's dbclusterinstanceclass_enum.json, medium being 1 vCPU.
+    *_family("db.c6gd", 2, _TO_16X, metal={"medium": 1}),
     *_family("db.m5d", 4, _TO_24X),
     *_family("db.m6gd", 4, _TO_16X),
     *_family("db.m6id", 4, _TO_32X),
@@ -193,14 +200,15 @@ def smallest_satisfying(
 ) -> InstanceClassSpec | None:
     """The smallest class with at least ``vcpus`` and ``memory_gib``, optionally restricted to a
     family (``db.r6g``) or an architecture (``arm64``/``x86_64``); "smallest" is the capacity
-    order (vCPUs, then memory). ``metal`` sizes are never proposed: they have the vCPUs and memory
+    order (vCPUs, then memory). Cluster-only families are proposed only when asked for by
+    ``family``. ``metal`` sizes are never proposed: they have the vCPUs and memory
     of the largest virtual size of their family, which comes first."""
     candidates = [
         s
         for s in ordered_by_capacity()
         if s.satisfies(vcpus=vcpus, memory_gib=memory_gib)
         and not s.size.startswith("metal")
-        and (family is None or s.family == family)
+        and (s.family == family if family else s.family not in CLUSTER_ONLY_FAMILIES)
         and (architecture is None or s.architecture == architecture)
         and (allow_burstable or not s.burstable)
     ]
@@ -212,20 +220,25 @@ def smallest_satisfying(
 # class, so this catalog uses the nominal class memory. The result is therefore an upper bound,
 # a few percent above what a live instance reports (db.t3.micro PostgreSQL: 112 here, about 80
 # live); read `max_connections` from the parameter group when a live value is available.
-_PG_BYTES_PER_CONNECTION = 9531392
-_PG_MAX_DEFAULT = 5000
-_MYSQL_BYTES_PER_CONNECTION = 12582880
+PG_BYTES_PER_CONNECTION = 9531392
+PG_MAX_DEFAULT_CONNECTIONS = 5000
+MYSQL_BYTES_PER_CONNECTION = 12582880
 _ENGINES = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def connection_formula(engine: str) -> str | None:
+    """``postgres`` or ``mysql``: whose default ``max_connections`` formula the engine uses."""
+    return _ENGINES.get(engine.strip().lower())
 
 
 def default_max_connections(engine: str, spec: InstanceClassSpec) -> int:
     """RDS's default ``max_connections`` for ``engine`` on ``spec`` (nominal memory, see above)."""
-    kind = _ENGINES.get(engine.strip().lower())
+    kind = connection_formula(engine)
     if kind is None:
         raise ValueError(
             f"engine {engine!r} has no known default max_connections formula; "
             f"allowed: {', '.join(sorted(_ENGINES))}"
         )
     if kind == "postgres":
-        return min(spec.memory_bytes // _PG_BYTES_PER_CONNECTION, _PG_MAX_DEFAULT)
-    return spec.memory_bytes // _MYSQL_BYTES_PER_CONNECTION
+        return min(spec.memory_bytes // PG_BYTES_PER_CONNECTION, PG_MAX_DEFAULT_CONNECTIONS)
+    return spec.memory_bytes // MYSQL_BYTES_PER_CONNECTION

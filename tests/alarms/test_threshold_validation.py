@@ -145,12 +145,12 @@ def test_default_free_storage_alarms_fire_only_below_the_autoscaling_trigger():
 def test_an_unknown_instance_class_is_named_with_the_thresholds_that_need_it():
     (problem,) = problems_of(
         deployment="multi-az-cluster",
-        instance_class="db.c6gd.large",
+        instance_class="db.x2iedn.xlarge",
         allocated_storage_gib=400,
         max_allocated_storage_gib=2000,
     )
     assert problem == (
-        "[prod] instance_class='db.c6gd.large': not in the rds-ha instance-class catalog, so "
+        "[prod] instance_class='db.x2iedn.xlarge': not in the rds-ha instance-class catalog, so "
         "min_freeable_memory_percent, max_connections_percent, max_db_load_per_vcpu cannot be "
         "derived; use a catalog class or give alarms.min_freeable_memory_bytes, "
         "alarms.max_connections_count, alarms.max_db_load_sessions explicitly"
@@ -160,7 +160,7 @@ def test_an_unknown_instance_class_is_named_with_the_thresholds_that_need_it():
 def test_an_unknown_class_needs_no_connection_count_when_the_parameter_group_sets_one():
     (problem,) = problems_of(
         deployment="multi-az-cluster",
-        instance_class="db.c6gd.large",
+        instance_class="db.x2iedn.xlarge",
         allocated_storage_gib=400,
         max_allocated_storage_gib=2000,
         parameters={"max_connections": 400},

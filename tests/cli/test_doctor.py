@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from rds_ha.cli import ops_doctor
@@ -120,6 +121,7 @@ def test_doctor_audits_a_multi_az_db_cluster(rds, invoke):
     result = invoke("--output", "json", "doctor", "orders", *SKIP_PENDING)
 
     report = json.loads(result.stdout)
+    assert result.exit_code == 1  # no alarms and no event subscription
     assert report["kind"] == "cluster"
     assert statuses(result)["multi-az"] == "pass", result.stdout
     assert statuses(result)["event-subscription"] == "fail"  # none was created
@@ -195,3 +197,51 @@ def test_a_check_that_cannot_run_fails_the_audit_instead_of_passing():
     assert pending.status == "error"
     assert "AccessDenied" in pending.detail
     assert ops_doctor.failed(results) == [pending]
+
+
+def test_doctor_text_output_prints_alarm_names_that_look_like_markup(rds, cloudwatch, invoke):
+    create_instance(rds)
+    watch(cloudwatch, rds, "orders-db", metrics=("CPUUtilization",), actions=False)
+    cloudwatch.put_metric_alarm(
+        AlarmName="CPU [/] over",
+        Namespace="AWS/RDS",
+        MetricName="CPUUtilization",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "orders-db"}],
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=5,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+
+    result = invoke("doctor", "orders-db", *SKIP_PENDING)
+
+    assert result.exit_code == 1, result.output
+    assert "CPU [/] over" in plain(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("categories", "status"),
+    [
+        (["availability", "failover", "failure"], "pass"),
+        (["availability", "failover", "failure", "maintenance"], "pass"),
+        (["backup"], "fail"),
+        (["failover", "failure"], "fail"),
+    ],
+)
+def test_event_subscription_must_send_availability_failover_and_failure_events(
+    rds, cloudwatch, invoke, categories, status
+):
+    create_instance(rds)
+    rds.create_event_subscription(
+        SubscriptionName="orders-events",
+        SnsTopicArn=TOPIC,
+        SourceType="db-instance",
+        EventCategories=categories,
+        Enabled=True,
+    )
+
+    result = invoke("--output", "json", "doctor", "orders-db", *SKIP_PENDING)
+
+    assert result.exit_code == 1  # other checks fail: no alarms
+    assert statuses(result)["event-subscription"] == status

@@ -151,3 +151,23 @@ def test_failover_refuses_a_cluster_target_that_is_not_a_reader(rds, invoke):
     assert "--target-instance 'orders-a' is not a reader of orders; readers: orders-b" in (
         plain(result.stderr)
     )
+
+
+def test_failover_target_instance_is_case_folded_like_rds_identifiers(rds, invoke):
+    create_cluster(rds)
+
+    result = invoke(
+        "--output", "json", "failover", "orders", "--target-instance", "Orders-B", "--yes"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["writer_after"] == "orders-b"
+
+
+def test_an_unknown_profile_is_bad_input_with_exit_code_2(invoke, monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+
+    result = invoke("--profile", "nope", "failover", "orders-db", "--yes")
+
+    assert result.exit_code == 2
+    assert "--profile: The config profile (nope) could not be found" in plain(result.stderr)

@@ -62,7 +62,8 @@ def test_catalog_holds_only_the_sizes_rds_offers():
     assert ic.lookup("db.m7g.24xlarge") is None  # EC2 has it, RDS does not
     assert ic.lookup("db.m6g.medium") is None
     assert ic.lookup("db.t3.nano") is None
-    assert len(ic.CATALOG) == 189  # 123 without and 66 with local NVMe storage
+    # 123 without and 66 with local NVMe storage, 8 db.c6gd for Multi-AZ DB clusters
+    assert len(ic.CATALOG) == 197
 
 
 def test_lookup_ignores_case_and_surrounding_spaces():
@@ -172,3 +173,28 @@ def test_catalog_holds_the_local_nvme_classes_multi_az_db_clusters_run_on():
     spec = ic.get("db.m6gd.large")
     assert (spec.vcpus, spec.memory_gib, spec.burstable) == (2, 8, False)
     assert ic.get("db.r6id.32xlarge").memory_gib == 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "vcpus", "memory_gib"),
+    [("db.c6gd.medium", 1, 2), ("db.c6gd.large", 2, 4), ("db.c6gd.16xlarge", 64, 128)],
+)
+def test_multi_az_cluster_compute_classes_are_in_the_catalog(name, vcpus, memory_gib):
+    spec = ic.get(name)
+
+    assert (spec.vcpus, spec.memory_gib, spec.burstable, spec.architecture) == (
+        vcpus,
+        memory_gib,
+        False,
+        "arm64",
+    )
+    assert ic.next_larger("db.c6gd.medium").name == "db.c6gd.large"
+
+
+def test_cluster_only_classes_are_proposed_only_within_their_family():
+    assert ic.smallest_satisfying(vcpus=1, memory_gib=2, architecture="arm64").name == (
+        "db.m6g.large"
+    )
+    assert ic.smallest_satisfying(vcpus=1, memory_gib=2, family="db.c6gd").name == (
+        "db.c6gd.medium"
+    )

@@ -10,7 +10,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from rds_ha import instance_classes as ic
 from rds_ha.cli import ops_advise
+from rds_ha.cli.databases import INSTANCE, Database
 
 from .conftest import REGION, create_instance, plain
 
@@ -214,3 +216,68 @@ def test_trend_is_the_least_squares_slope_per_day():
 
 def test_sparkline_spans_lowest_to_highest():
     assert ops_advise.sparkline([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], width=8) == "▁▂▃▄▅▆▇█"
+
+
+def test_maintenance_plan_of_a_multi_az_db_cluster_is_rolling(invoke, use_client):
+    rds = boto3.client("rds", region_name=REGION)
+    stub = Stubber(rds)
+    cluster_arn = "arn:aws:rds:us-east-1:123456789012:cluster:orders"
+    stub.add_client_error("describe_db_instances", "DBInstanceNotFound", "none")
+    cluster = {
+        "DBClusterIdentifier": "orders",
+        "DBClusterArn": cluster_arn,
+        "Status": "available",
+        "MultiAZ": True,
+        "Engine": "postgres",
+    }
+    stub.add_response("describe_db_clusters", {"DBClusters": [cluster]}, None)
+    stub.add_response(
+        "describe_pending_maintenance_actions",
+        {
+            "PendingMaintenanceActions": [
+                {
+                    "ResourceIdentifier": cluster_arn,
+                    "PendingMaintenanceActionDetails": [{"Action": "system-update"}],
+                }
+            ]
+        },
+        None,
+    )
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke("maintenance", "orders", "--apply", "immediate", "--dry-run")
+        stub.assert_no_pending_responses()
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "system-update: rolling, the readers first, then a short failover to an updated reader"
+        in plain(result.stdout)
+    )
+
+
+def _usage(metric: str, p95: float) -> ops_advise.Usage:
+    return ops_advise.Usage(metric, "", p95, p95, 0.0, "", 100)
+
+
+def test_advise_does_not_propose_shrinking_on_memory_alone():
+    database = Database(INSTANCE, {"DBInstanceIdentifier": "orders-db", "Engine": "postgres"})
+    # 4 GiB used of 64 GiB would fit a much smaller class, but there is no CPU figure.
+    usage = {"CPUUtilization": None, "FreeableMemory": _usage("FreeableMemory", 4.0)}
+
+    advice = ops_advise.recommend(database, ic.get("db.r6g.2xlarge"), usage)
+
+    assert advice.verdict == "fits"
+    assert any("memory alone is no reason to shrink" in note for note in advice.notes)
+
+
+def test_advise_proposes_a_smaller_class_when_cpu_is_low_too():
+    database = Database(INSTANCE, {"DBInstanceIdentifier": "orders-db", "Engine": "postgres"})
+    usage = {
+        "CPUUtilization": _usage("CPUUtilization", 10.0),
+        "FreeableMemory": _usage("FreeableMemory", 4.0),
+    }
+
+    advice = ops_advise.recommend(database, ic.get("db.r6g.2xlarge"), usage)
+
+    assert (advice.verdict, advice.recommended.name) == ("can-shrink", "db.r6g.large")

@@ -18,6 +18,9 @@ LATEST = datetime(2026, 11, 3, 2, 55, tzinfo=UTC)
 
 
 def test_restore_latest_creates_an_instance_configured_like_the_source(rds, invoke):
+    # moto accepts any restore time (it models no restore window) and copies the whole source
+    # into the new instance whatever is passed, so this shows the flow end to end; the window
+    # checks and the parameters sent are tested with a Stubber below.
     source = create_instance(rds)
 
     result = invoke(
@@ -112,41 +115,78 @@ def test_restore_rejects_an_invalid_target_identifier(rds, invoke):
     assert "--target 'Orders_Restored' is not a valid RDS identifier" in plain(result.stderr)
 
 
-def _source() -> dict:
+RESOURCE_ID = "db-ORDERS0000000000000000000"
+SECRET_KEY = "arn:aws:kms:us-east-1:123456789012:key/secret-key"
+PI_KEY = "arn:aws:kms:us-east-1:123456789012:key/pi-key"
+MONITORING_ROLE = "arn:aws:iam::123456789012:role/rds-monitoring"
+
+
+def _source_instance() -> dict:
+    """A source with every setting the restore has to carry over, as a CDK-created database
+    has them (the stack's aws: tags included)."""
     return {
-        "DBInstances": [
-            {
-                "DBInstanceIdentifier": "orders-db",
-                "DBInstanceArn": ARN,
-                "DBInstanceStatus": "available",
-                "DBInstanceClass": "db.r6g.large",
-                "Engine": "postgres",
-                "MultiAZ": True,
-                "DeletionProtection": True,
-                "StorageEncrypted": True,
-                "KmsKeyId": KMS_KEY,
-                "BackupRetentionPeriod": 7,
-                "LatestRestorableTime": LATEST,
-                "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0123", "Status": "active"}],
-                "DBSubnetGroup": {"DBSubnetGroupName": "orders-private"},
-                "DBParameterGroups": [{"DBParameterGroupName": "orders-pg16"}],
-            }
-        ]
+        "DBInstanceIdentifier": "orders-db",
+        "DBInstanceArn": ARN,
+        "DbiResourceId": RESOURCE_ID,
+        "DBInstanceStatus": "available",
+        "DBInstanceClass": "db.r6g.large",
+        "Engine": "postgres",
+        "MultiAZ": True,
+        "DeletionProtection": True,
+        "PubliclyAccessible": False,
+        "CopyTagsToSnapshot": True,
+        "AutoMinorVersionUpgrade": True,
+        "IAMDatabaseAuthenticationEnabled": True,
+        "Endpoint": {"Address": "orders-db.x.rds.amazonaws.com", "Port": 6543},
+        "StorageEncrypted": True,
+        "KmsKeyId": KMS_KEY,
+        "AllocatedStorage": 500,
+        "MaxAllocatedStorage": 1000,
+        "StorageType": "gp3",
+        "Iops": 12000,
+        "StorageThroughput": 500,
+        "EnabledCloudwatchLogsExports": ["upgrade", "postgresql"],
+        "BackupRetentionPeriod": 14,
+        "PreferredBackupWindow": "03:00-03:30",
+        "PreferredMaintenanceWindow": "sun:05:00-sun:05:30",
+        "CACertificateIdentifier": "rds-ca-rsa2048-g1",
+        "MasterUserSecret": {
+            "SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1",
+            "SecretStatus": "active",
+            "KmsKeyId": SECRET_KEY,
+        },
+        "PerformanceInsightsEnabled": True,
+        "PerformanceInsightsKMSKeyId": PI_KEY,
+        "PerformanceInsightsRetentionPeriod": 7,
+        "MonitoringInterval": 60,
+        "MonitoringRoleArn": MONITORING_ROLE,
+        "LatestRestorableTime": LATEST,
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0123", "Status": "active"}],
+        "DBSubnetGroup": {"DBSubnetGroupName": "orders-private"},
+        "DBParameterGroups": [{"DBParameterGroupName": "orders-pg16"}],
+        "OptionGroupMemberships": [{"OptionGroupName": "orders-options", "Status": "in-sync"}],
     }
 
 
-def _window_stub() -> tuple[object, Stubber]:
+def _source() -> dict:
+    return {"DBInstances": [_source_instance()]}
+
+
+def _backup(resource_id: str, earliest: datetime) -> dict:
+    return {
+        "DbiResourceId": resource_id,
+        "RestoreWindow": {"EarliestTime": earliest, "LatestTime": LATEST},
+    }
+
+
+def _window_stub(*backups: dict) -> tuple[object, Stubber]:
     """moto has no restore window (and PITR accepts any time), so the window is stubbed."""
     rds = boto3.client("rds", region_name=REGION)
     stub = Stubber(rds)
     stub.add_response("describe_db_instances", _source(), {"DBInstanceIdentifier": "orders-db"})
     stub.add_response(
         "describe_db_instance_automated_backups",
-        {
-            "DBInstanceAutomatedBackups": [
-                {"RestoreWindow": {"EarliestTime": EARLIEST, "LatestTime": LATEST}}
-            ]
-        },
+        {"DBInstanceAutomatedBackups": list(backups) or [_backup(RESOURCE_ID, EARLIEST)]},
         {"DBInstanceIdentifier": "orders-db"},
     )
     return rds, stub
@@ -167,40 +207,121 @@ def test_restore_refuses_a_time_outside_the_window_before_creating_anything(invo
     )
 
 
-def test_restore_to_a_time_inside_the_window_passes_the_source_configuration(invoke, use_client):
+def test_restore_window_ignores_retained_backups_of_a_deleted_namesake(invoke, use_client):
+    # A deleted instance that was also called orders-db left backups reaching further back.
+    older = datetime(2026, 10, 1, tzinfo=UTC)
+    rds, stub = _window_stub(
+        _backup("db-DELETED000000000000000000", older), _backup(RESOURCE_ID, EARLIEST)
+    )
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke(
+            "restore", "orders-db", "--target", "orders-restored", "--to", "2026-10-15T00:00:00Z"
+        )
+        stub.assert_no_pending_responses()
+
+    assert result.exit_code == 2
+    assert "outside the restore window of orders-db: 2026-11-01T00:00:00+00:00 to " in plain(
+        result.stderr
+    )
+
+
+def test_restore_of_a_new_instance_without_restorable_time_does_not_blame_retention(
+    invoke, use_client
+):
+    rds = boto3.client("rds", region_name=REGION)
+    stub = Stubber(rds)
+    fresh = _source_instance()
+    del fresh["LatestRestorableTime"]
+    stub.add_response("describe_db_instances", {"DBInstances": [fresh]}, None)
+    stub.add_response(
+        "describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": []}, None
+    )
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke("restore", "orders-db", "--target", "orders-restored", "--latest", "--yes")
+
+    assert result.exit_code == 2
+    assert "no latest restorable time yet" in plain(result.stderr)
+    assert "retention 0" not in plain(result.stderr)
+
+
+EXPECTED_RESTORE = {
+    "SourceDBInstanceIdentifier": "orders-db",
+    "TargetDBInstanceIdentifier": "orders-restored",
+    "DBInstanceClass": "db.r6g.large",
+    "MultiAZ": True,
+    "DeletionProtection": True,
+    "PubliclyAccessible": False,
+    "CopyTagsToSnapshot": True,
+    "AutoMinorVersionUpgrade": True,
+    "EnableIAMDatabaseAuthentication": True,
+    "Port": 6543,
+    "DBSubnetGroupName": "orders-private",
+    "VpcSecurityGroupIds": ["sg-0123"],
+    "DBParameterGroupName": "orders-pg16",
+    "OptionGroupName": "orders-options",
+    "AllocatedStorage": 500,
+    "StorageType": "gp3",
+    "Iops": 12000,
+    "StorageThroughput": 500,
+    "MaxAllocatedStorage": 1000,
+    "EnableCloudwatchLogsExports": ["postgresql", "upgrade"],
+    "BackupRetentionPeriod": 14,
+    "PreferredBackupWindow": "03:00-03:30",
+    "CACertificateIdentifier": "rds-ca-rsa2048-g1",
+    "ManageMasterUserPassword": True,
+    "MasterUserSecretKmsKeyId": SECRET_KEY,
+    # Reserved aws: keys are dropped: RDS rejects them (moto accepts them, so only a stub shows it).
+    "Tags": [{"Key": "team", "Value": "orders"}],
+}
+FOLLOW_UP = {
+    "DBInstanceIdentifier": "orders-restored",
+    "ApplyImmediately": True,
+    "EnablePerformanceInsights": True,
+    "PerformanceInsightsKMSKeyId": PI_KEY,
+    "PerformanceInsightsRetentionPeriod": 7,
+    "MonitoringInterval": 60,
+    "MonitoringRoleArn": MONITORING_ROLE,
+    "PreferredMaintenanceWindow": "sun:05:00-sun:05:30",
+}
+STACK_TAGS = [
+    {"Key": "aws:cloudformation:stack-name", "Value": "Prod-Database"},
+    {"Key": "AWS:cloudformation:logical-id", "Value": "DatabaseF44359DD"},
+    {"Key": "team", "Value": "orders"},
+]
+
+
+def _restored(**changes) -> dict:
+    restored = _source_instance() | {
+        "DBInstanceIdentifier": "orders-restored",
+        "Endpoint": {"Address": "orders-restored.x.rds.amazonaws.com", "Port": 6543},
+        "PerformanceInsightsEnabled": False,
+        "MonitoringInterval": 0,
+        "PreferredMaintenanceWindow": "mon:09:00-mon:09:30",
+    }
+    return {"DBInstances": [restored | changes]}
+
+
+def test_restore_passes_every_source_setting_and_applies_the_rest_afterwards(invoke, use_client):
     rds, stub = _window_stub()
     to = datetime(2026, 11, 3, 2, 15, tzinfo=UTC)
     stub.add_client_error("describe_db_instances", "DBInstanceNotFound", "not found")
-    stub.add_response(
-        "list_tags_for_resource",
-        {"TagList": [{"Key": "team", "Value": "orders"}]},
-        {"ResourceName": ARN},
-    )
+    stub.add_response("list_tags_for_resource", {"TagList": STACK_TAGS}, {"ResourceName": ARN})
     stub.add_response(
         "restore_db_instance_to_point_in_time",
         {"DBInstance": {}},
-        {
-            "SourceDBInstanceIdentifier": "orders-db",
-            "TargetDBInstanceIdentifier": "orders-restored",
-            "RestoreTime": to,
-            "DBInstanceClass": "db.r6g.large",
-            "MultiAZ": True,
-            "DeletionProtection": True,
-            "PubliclyAccessible": False,
-            "CopyTagsToSnapshot": False,
-            "VpcSecurityGroupIds": ["sg-0123"],
-            "DBSubnetGroupName": "orders-private",
-            "DBParameterGroupName": "orders-pg16",
-            "Tags": [{"Key": "team", "Value": "orders"}],
-        },
+        EXPECTED_RESTORE | {"RestoreTime": to},
     )
-    restored = _source()["DBInstances"][0] | {
+    stub.add_response("describe_db_instances", _restored(), {"DBInstanceIdentifier": ANY})
+    stub.add_response("modify_db_instance", {"DBInstance": {}}, FOLLOW_UP)
+    finished = _source_instance() | {
         "DBInstanceIdentifier": "orders-restored",
-        "Endpoint": {"Address": "orders-restored.x.rds.amazonaws.com", "Port": 5432},
+        "Endpoint": {"Address": "orders-restored.x.rds.amazonaws.com", "Port": 6543},
     }
-    stub.add_response(
-        "describe_db_instances", {"DBInstances": [restored]}, {"DBInstanceIdentifier": ANY}
-    )
+    stub.add_response("describe_db_instances", {"DBInstances": [finished]}, None)
     use_client("rds", rds)
 
     with stub:
@@ -219,5 +340,35 @@ def test_restore_to_a_time_inside_the_window_passes_the_source_configuration(inv
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["endpoint"] == "orders-restored.x.rds.amazonaws.com:5432"
+    assert report["endpoint"] == "orders-restored.x.rds.amazonaws.com:6543"
     assert report["restore_time"] == "2026-11-03T02:15:00+00:00"
+    assert report["mismatches"] == []
+
+
+def test_restore_reports_every_setting_the_new_instance_lacks(invoke, use_client):
+    rds, stub = _window_stub()
+    stub.add_client_error("describe_db_instances", "DBInstanceNotFound", "not found")
+    stub.add_response("list_tags_for_resource", {"TagList": []}, None)
+    stub.add_response("describe_db_instances", _source(), None)  # latest time read again
+    stub.add_response("restore_db_instance_to_point_in_time", {"DBInstance": {}}, None)
+    stub.add_response(
+        "describe_db_instances",
+        _restored(
+            IAMDatabaseAuthenticationEnabled=False,
+            Endpoint={"Address": "orders-restored.x", "Port": 5432},
+            PerformanceInsightsEnabled=True,
+            MonitoringInterval=60,
+            PreferredMaintenanceWindow="sun:05:00-sun:05:30",
+        ),
+        None,
+    )
+    use_client("rds", rds)
+
+    with stub:
+        result = invoke("restore", "orders-db", "--target", "orders-restored", "--latest", "--yes")
+        stub.assert_no_pending_responses()
+
+    assert result.exit_code == 1
+    assert "EnableIAMDatabaseAuthentication: source True, restored False" in plain(result.stderr)
+    assert "Port: source 6543, restored 5432" in plain(result.stderr)
+    assert "as of about 2026-11-03T02:55:00+00:00" in plain(result.stdout)

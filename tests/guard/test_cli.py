@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -144,3 +145,26 @@ def test_invalid_json_template_exits_2(baseline, write_assembly):
 
     assert result.exit_code == 2
     assert "is not valid JSON" in result.output
+
+
+def test_text_output_shows_values_that_look_like_rich_markup(baseline, current, write_assembly):
+    baseline["Resources"]["CpuAlarm"]["Properties"]["AlarmDescription"] = "CPU [bold] over"
+    current["Resources"]["CpuAlarm"]["Properties"]["AlarmDescription"] = "CPU [/] over"
+    old = write_assembly("released", {"App-Prod": baseline})
+    new = write_assembly("cdk.out", {"App-Prod": current})
+
+    result = invoke("guard", str(old), str(new))
+
+    assert result.exit_code == 0, result.output
+    assert "CPU [bold] over -> CPU [/] over" in result.output
+
+
+def test_a_template_file_compared_with_a_directory_exits_2(baseline, write_assembly):
+    directory = write_assembly("cdk.out", {"App-Prod": baseline})
+    template = directory / "App-Prod.template.json"
+
+    result = invoke("guard", str(template), str(directory))
+
+    assert result.exit_code == 2
+    text = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())
+    assert "must both be cloud assembly directories or both be single template files" in text

@@ -146,7 +146,7 @@ def test_replacing_the_subnet_group_replaces_the_database_that_names_it(baseline
     )
 
 
-def test_new_parameter_group_family_may_replace_the_database_once(baseline, current):
+def test_new_parameter_group_family_swaps_the_group_in_place(baseline, current):
     for template, family in ((baseline, "postgres16"), (current, "postgres17")):
         resources(template)["Params"] = {
             "Type": "AWS::RDS::DBParameterGroup",
@@ -158,8 +158,8 @@ def test_new_parameter_group_family_may_replace_the_database_once(baseline, curr
 
     found = findings(baseline, current)
 
+    # DBParameterGroupName is updated in place on a DB instance (a reboot, no new database).
     assert sorted((f.logical_id, f.category, f.property) for f in found) == [
-        ("Database", Category.MAY_BE_REPLACED, "DBParameterGroupName"),
         ("Database", Category.REPLACED, "DBSubnetGroupName"),
         ("Params", Category.REPLACED_NO_DATA, "Family"),
         ("SubnetGroup", Category.REPLACED_NO_DATA, "DBSubnetGroupName"),
@@ -203,6 +203,105 @@ def test_engine_change_may_replace_the_database(baseline, current):
         "may be replaced: Engine changed; CloudFormation replaces the resource when this change "
         "cannot be made in place"
     )
+
+
+@pytest.mark.parametrize(
+    ("prop", "new_value"),
+    [
+        ("MultiAZ", False),
+        ("PreferredMaintenanceWindow", "mon:03:00-mon:03:30"),
+        ("AutoMinorVersionUpgrade", False),
+        ("BackupRetentionPeriod", 14),
+        ("DBParameterGroupName", "orders-pg17"),
+        ("PerformanceInsightsKMSKeyId", "arn:aws:kms:eu-west-1:123456789012:key/pi"),
+    ],
+)
+def test_conditional_create_only_changes_made_in_place_pass(baseline, current, prop, new_value):
+    props(current, "Database")[prop] = new_value
+
+    [found] = findings(baseline, current)
+
+    assert (found.category, found.property, found.new, found.unsafe) == (
+        Category.IN_PLACE,
+        prop,
+        new_value,
+        False,
+    )
+
+
+def test_oracle_conversion_to_a_container_database_is_in_place(baseline, current):
+    props(baseline, "Database")["Engine"] = "oracle-ee"
+    props(current, "Database")["Engine"] = "oracle-ee-cdb"
+
+    [found] = findings(baseline, current)
+
+    assert (found.category, found.property) == (Category.IN_PLACE, "Engine")
+
+
+def test_new_availability_zone_may_replace_the_database(baseline, current):
+    props(current, "Database")["AvailabilityZone"] = "eu-west-1b"
+
+    found = only(findings(baseline, current), Category.MAY_BE_REPLACED)
+
+    assert found.property == "AvailabilityZone"
+
+
+@pytest.mark.parametrize(("before", "after"), [(ABSENT, 0), (7, 0), ("7", "0")])
+def test_backup_retention_going_to_zero_disables_backups_and_is_unsafe(
+    baseline, current, before, after
+):
+    if before is not ABSENT:
+        props(baseline, "Database")["BackupRetentionPeriod"] = before
+    props(current, "Database")["BackupRetentionPeriod"] = after
+
+    [found] = findings(baseline, current)
+
+    assert (found.category, found.property, found.unsafe) == (
+        Category.BACKUPS_DISABLED,
+        "BackupRetentionPeriod",
+        True,
+    )
+    assert "point-in-time restore is no longer possible" in found.message
+
+
+def test_condition_that_evaluates_false_added_to_the_database_may_remove_it(baseline, current):
+    current["Conditions"] = {"Never": {"Fn::Equals": ["a", "b"]}}
+    resources(current)["Database"]["Condition"] = "Never"
+
+    found = only(findings(baseline, current), Category.MAY_BE_REMOVED)
+
+    assert (found.logical_id, found.property, found.old, found.new) == (
+        "Database",
+        "Condition",
+        ABSENT,
+        "Never",
+    )
+    assert found.unsafe
+    assert found.message.startswith("may be removed: Condition Never was added")
+
+
+def test_changed_definition_of_a_used_condition_may_remove_the_database(baseline, current):
+    for template, region in ((baseline, "eu-west-1"), (current, "us-east-1")):
+        template["Conditions"] = {
+            "InRegion": {"Fn::Equals": [{"Ref": "AWS::Region"}, region]},
+            "Prod": {"Fn::And": [{"Condition": "InRegion"}, {"Fn::Equals": ["a", "a"]}]},
+        }
+        resources(template)["Database"]["Condition"] = "Prod"
+
+    found = only(findings(baseline, current), Category.MAY_BE_REMOVED)
+
+    assert "the definition of its Condition Prod changed" in found.message
+
+
+def test_unchanged_condition_and_condition_on_stateless_resources_produce_no_finding(
+    baseline, current
+):
+    for template in (baseline, current):
+        template["Conditions"] = {"Always": {"Fn::Equals": ["a", "a"]}}
+        resources(template)["Database"]["Condition"] = "Always"
+    resources(current)["CpuAlarm"]["Condition"] = "Always"
+
+    assert [f for f in findings(baseline, current) if f.unsafe] == []
 
 
 def test_nested_create_only_pointer_is_compared_inside_lists(baseline, current):

@@ -6,10 +6,12 @@ import json
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 from typer.testing import CliRunner
 
 from rds_ha.cli.app import app
+from rds_ha.cli.context import CliContext
 from rds_ha.guard import stack_policy_for_template, write_stack_policy
 
 STACK = "App-Prod-Database"
@@ -99,7 +101,8 @@ def test_protect_asks_and_changes_nothing_when_refused(cloudformation):
     result = invoke("protect", STACK, stdin="n\n")
 
     assert result.exit_code == 1
-    assert f"Set this stack policy on {STACK}?" in result.output
+    assert f"Plan: set the stack policy of {STACK}" in result.output
+    assert "Proceed?" in result.output
     assert stack_policy(cloudformation) is None
 
 
@@ -114,7 +117,10 @@ def test_protect_dry_run_prints_the_policy_and_changes_nothing(cloudformation):
     result = invoke("--output", "json", "protect", STACK, "--dry-run")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"stack": STACK, "dry_run": True, "policy": EXPECTED_POLICY}
+    report = json.loads(result.output)
+    assert report["dry_run"] is True
+    assert report["plan"]["policy"] == EXPECTED_POLICY
+    assert report["plan"]["current_policy"] is None
     assert stack_policy(cloudformation) is None
 
 
@@ -126,10 +132,10 @@ def test_protect_unknown_stack_exits_2(cloudformation):
     assert "nothing was changed" in result.output
 
 
-def test_protect_stack_without_stateful_resources_exits_1_and_sets_nothing(cloudformation):
+def test_protect_stack_without_stateful_resources_is_refused_with_exit_2(cloudformation):
     result = invoke("protect", "App-Prod-Topics", "--yes")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "has no stateful resources to protect" in result.output
     assert stack_policy(cloudformation, "App-Prod-Topics") is None
 
@@ -157,3 +163,60 @@ def test_protect_reads_yaml_templates_with_short_form_intrinsics(cloudformation)
         "LogicalResourceId/Key",
         "LogicalResourceId/Secret",
     ]
+
+
+def test_protect_shows_the_difference_with_the_current_policy(cloudformation):
+    old = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "Update:*",
+                "Principal": "*",
+                "Resource": "LogicalResourceId/Key",
+            }
+        ]
+    }
+    cloudformation.set_stack_policy(StackName=STACK, StackPolicyBody=json.dumps(old))
+
+    result = invoke("protect", STACK, "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert 'remove statement {"Action": "Update:*", "Effect": "Deny"' in text
+    assert 'add statement {"Action": ["Update:Replace", "Update:Delete"]' in text
+    assert "the stack already has a policy" in text
+    assert stack_policy(cloudformation) == old
+
+
+def test_protect_with_the_policy_already_in_place_changes_nothing(cloudformation):
+    cloudformation.set_stack_policy(StackName=STACK, StackPolicyBody=json.dumps(EXPECTED_POLICY))
+
+    result = invoke("protect", STACK, "-y")
+
+    assert result.exit_code == 0, result.output
+    assert "already in place" in result.output
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "Throttling"])
+def test_protect_reports_aws_refusals_with_exit_1_and_no_traceback(monkeypatch, code):
+    client = boto3.client("cloudformation", region_name="eu-west-1")
+    stub = Stubber(client)
+    stub.add_client_error("get_template", code, "not now")
+    monkeypatch.setattr(CliContext, "client", lambda self, name: client)
+
+    with stub:
+        result = invoke("protect", STACK, "--yes")
+
+    assert result.exit_code == 1
+    assert f"AWS refused GetTemplate: {code}: not now" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_protect_with_an_unknown_profile_is_bad_input(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+
+    result = invoke("--profile", "nope", "protect", STACK, "--yes")
+
+    assert result.exit_code == 2
+    assert "--profile: The config profile (nope) could not be found" in result.output
+    assert isinstance(result.exception, SystemExit)

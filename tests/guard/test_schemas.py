@@ -6,6 +6,7 @@ import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from rds_ha.guard.schemas import (
+    CONDITIONAL_REPLACEMENTS,
     SCHEMA_REGION,
     STATEFUL_TYPES,
     default_deletion_policy,
@@ -19,7 +20,10 @@ def test_create_only_properties_are_read_from_the_cfn_lint_schema():
     rules = replacement_rules("AWS::RDS::DBInstance")
 
     assert rules.create_only == tuple(shipped.schema["createOnlyProperties"])
-    assert rules.conditional == tuple(shipped.schema["conditionalCreateOnlyProperties"])
+    conditional = [pointer for pointer, _ in rules.conditional]
+    assert set(conditional) < set(shipped.schema["conditionalCreateOnlyProperties"])
+    assert "/properties/Engine" in conditional
+    assert "/properties/MultiAZ" not in conditional
     assert "/properties/StorageEncrypted" in rules.create_only
     assert "/properties/KmsKeyId" in rules.create_only
     assert "/properties/DBInstanceClass" not in rules.create_only + rules.conditional
@@ -91,3 +95,29 @@ def test_references_are_found_in_ref_getatt_and_sub():
     }
 
     assert referenced_ids(value) == {"Group", "Key", "Db", "Bucket", "Param"}
+
+
+MODIFY_OPERATION = {
+    "AWS::RDS::DBInstance": "ModifyDBInstance",
+    "AWS::RDS::DBCluster": "ModifyDBCluster",
+}
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "pointer"),
+    [(t, p) for t, pointers in CONDITIONAL_REPLACEMENTS.items() for p in pointers],
+)
+def test_documented_replacements_are_schema_conditionals_the_modify_api_cannot_set(
+    resource_type, pointer
+):
+    import botocore.session  # noqa: PLC0415
+
+    shipped = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
+    model = botocore.session.get_session().get_service_model("rds")
+    settable = model.operation_model(MODIFY_OPERATION[resource_type]).input_shape.members
+    name = pointer.rsplit("/", 1)[1]
+
+    assert pointer in shipped["conditionalCreateOnlyProperties"]
+    # The one exception: ModifyDBInstance's Engine only converts an Oracle non-CDB to a CDB.
+    expected_settable = (resource_type, name) == ("AWS::RDS::DBInstance", "Engine")
+    assert (name in settable) is expected_settable

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from botocore.exceptions import ClientError
 from rich.console import Console
+from rich.text import Text
 
 from rds_ha import instance_classes as ic
 from rds_ha.cli import (
@@ -31,11 +29,9 @@ from rds_ha.cli.databases import (
     require_available,
     require_instance,
 )
-from rds_ha.cli.errors import AWS_FAILURES, CheckFailedError, RdsHaError, UnsafeOperationError
+from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
 from rds_ha.cli.output import duration, emit, table
 from rds_ha.cli.plans import approve
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan and change nothing.")]
@@ -51,26 +47,6 @@ def _timeout(default: int) -> Any:
     ]
 
 
-def aws_errors(command: F) -> F:
-    """AWS errors become exit 1 with the service's own message, without a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except RdsHaError:
-            raise
-        except ClientError as error:
-            info = error.response.get("Error", {})
-            raise CheckFailedError(
-                f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}"
-            ) from None
-        except AWS_FAILURES as error:
-            raise CheckFailedError(f"AWS call failed: {error}") from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _cli(ctx: typer.Context) -> CliContext:
     return ctx.obj
 
@@ -79,9 +55,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _status_style(status: str) -> str:
+def _status_style(status: str) -> Text:
     colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(status, "dim")
-    return f"[{colour}]{status.upper()}[/{colour}]"
+    return Text(status.upper(), style=colour)
 
 
 @app.command()
@@ -152,6 +128,8 @@ def failover(
     cli = _cli(ctx)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
+    if target_instance is not None:
+        target_instance = check_identifier("--target-instance", target_instance)
     ops_failover.check_failover(database, target_instance)
     _, before = ops_failover.describe(rds, database)
     plan = ops_failover.plan_failover(database, before, target_instance)
@@ -211,6 +189,12 @@ def restore(
     plan = ops_restore.plan_restore(source, params, window)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
+    if restore_time is None:
+        # UseLatestRestorableTime restores to whatever RDS reports at the call, a few minutes
+        # later than the plan's figure; read it again so the reported window is close to it.
+        window = ops_restore.RestoreWindow(
+            window.earliest, ops_restore.latest_restorable_time(rds, source) or window.latest
+        )
     requested = _now()
     point = restore_time or window.latest
     rds.restore_db_instance_to_point_in_time(**params)
@@ -221,6 +205,9 @@ def restore(
         timer=waiting.DEFAULT_TIMER,
         what=f"restore into {target_id}",
     )
+    restored = ops_restore.apply_follow_up(
+        rds, source, restored, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
+    )
     mismatches = ops_restore.verify_restored(source, restored)
     endpoint = restored.get("Endpoint", {})
     loss = (requested - point).total_seconds()
@@ -228,17 +215,22 @@ def restore(
         "source": source.identifier,
         "target": target_id,
         "restore_time": point,
+        # --latest: RDS picks the time at the call; this is the value read just before it.
+        "restore_time_approximate": restore_time is None,
         "endpoint": f"{endpoint.get('Address')}:{endpoint.get('Port')}",
         "data_loss_window_seconds": round(loss),
         "mismatches": mismatches,
     }
 
     def render(console: Console) -> None:
-        console.print(f"Restored {source.identifier} as of {point.isoformat()} into {target_id}.")
+        about = "about " if restore_time is None else ""
+        console.print(
+            f"Restored {source.identifier} as of {about}{point.isoformat()} into {target_id}."
+        )
         console.print(f"Endpoint: {data['endpoint']}")
         console.print(
-            f"Data loss window: {duration(loss)} (changes after {point.isoformat()} are not in "
-            f"{target_id})."
+            f"Data loss window: {about}{duration(loss)} (changes after {point.isoformat()} are "
+            f"not in {target_id})."
         )
 
     emit(cli, data, render)
@@ -270,11 +262,21 @@ def snapshot(
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "snapshot")
     require_available(database, "a snapshot")
-    snap_id = snapshot_id or ops_snapshot.snapshot_id_for(database, _now())
-    ops_snapshot.check_snapshot(rds, database, snap_id)
-    plan = ops_snapshot.plan_snapshot(database, snap_id, export_to)
-    # Only a single-AZ snapshot touches the running database (an I/O pause), so only it asks.
-    if not approve(cli, plan, yes=yes or database.multi_az, dry_run=dry_run):
+    now = _now()
+    if snapshot_id is None:
+        snap_id, field = ops_snapshot.snapshot_id_for(database, now), "default snapshot id"
+    else:
+        snap_id, field = snapshot_id, "--snapshot-id"
+    snap_id = ops_snapshot.check_snapshot_id(snap_id, field)
+    ops_snapshot.check_snapshot(rds, snap_id, field)
+    task_id = ops_snapshot.export_task_id_for(snap_id, now) if export_to else None
+    if task_id:
+        ops_snapshot.check_export_task(rds, task_id)
+    plan = ops_snapshot.plan_snapshot(database, snap_id, export_to, task_id)
+    # A single-AZ snapshot pauses I/O and an export copies the data out: both ask first. A plain
+    # Multi-AZ snapshot is taken from the standby and touches nothing, so it does not.
+    quiet = database.multi_az and not export_to
+    if not approve(cli, plan, yes=yes or quiet, dry_run=dry_run):
         return
     timer = waiting.DEFAULT_TIMER
     snap = ops_snapshot.create_snapshot(
@@ -286,10 +288,11 @@ def snapshot(
         "snapshot_arn": snap.get("DBSnapshotArn"),
         "export": None,
     }
-    if export_to:
+    if export_to and task_id:
         task = ops_snapshot.export_snapshot(
             rds,
             snap,
+            task_id=task_id,
             bucket=export_to,
             role=role or "",
             kms_key=kms_key or "",
@@ -299,7 +302,7 @@ def snapshot(
         data["export"] = {
             "task": task.get("ExportTaskIdentifier"),
             "status": task.get("Status"),
-            "location": f"s3://{export_to}/{snap_id}/",
+            "location": f"s3://{export_to}/{task_id}/",
         }
 
     def render(console: Console) -> None:
@@ -323,6 +326,10 @@ def scale_up(
     allow_downsize: Annotated[
         bool, typer.Option(help="Allow a class that is not larger than the current one.")
     ] = False,
+    include_pending: Annotated[
+        bool,
+        typer.Option(help="With --now: also apply the modifications pending for the window."),
+    ] = False,
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: _timeout(3600) = 3600,
@@ -332,8 +339,9 @@ def scale_up(
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "scale-up")
     change = ops_scale.check_class_change(database, to, allow_downsize=allow_downsize)
+    pending = ops_scale.check_pending(database, now=now, include_pending=include_pending)
     warning = ops_scale.orderable_warning(rds, database, change.target.name)
-    plan = ops_scale.plan_scale(database, change, now=now, warning=warning)
+    plan = ops_scale.plan_scale(database, change, now=now, warning=warning, pending=pending)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
     result = ops_scale.apply_scale(

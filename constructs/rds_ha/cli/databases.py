@@ -87,6 +87,7 @@ def find_database(rds: Any, identifier: str, *, clusters: bool = True) -> Databa
     identifier = check_identifier("DB_ID", identifier)
     instance = find_instance(rds, identifier)
     if instance is not None:
+        _refuse_cluster_member(instance)
         return Database(INSTANCE, instance)
     cluster = find_cluster(rds, identifier) if clusters else None
     if cluster is not None:
@@ -96,11 +97,26 @@ def find_database(rds: Any, identifier: str, *, clusters: bool = True) -> Databa
     raise UnsafeOperationError(f"DB_ID {identifier!r}: no {what} with that identifier in {region}.")
 
 
-def require_instance(rds: Any, identifier: str, command: str) -> Database:
+def _refuse_cluster_member(instance: dict[str, Any]) -> None:
+    """An Aurora or Multi-AZ DB cluster member is managed through its cluster: failing it over,
+    restoring it or changing its class on its own is not what the operator wants."""
+    cluster = instance.get("DBClusterIdentifier")
+    if cluster:
+        engine = instance.get("Engine", "")
+        kind = "Aurora DB cluster" if engine.startswith("aurora") else "DB cluster"
+        raise UnsafeOperationError(
+            f"DB_ID {instance['DBInstanceIdentifier']!r} is a member instance of {kind} "
+            f"{cluster!r} ({engine}); rds-ha acts on standalone DB instances and on Multi-AZ DB "
+            f"clusters as a whole (DB_ID {cluster!r}). Nothing was changed."
+        )
+
+
+def require_instance(rds: Any, identifier: str, command: str, hint: str = "") -> Database:
     database = find_database(rds, identifier)
     if database.kind != INSTANCE:
         raise UnsafeOperationError(
-            f"DB_ID {identifier!r} is a DB cluster; `rds-ha {command}` works on DB instances."
+            f"DB_ID {identifier!r} is a DB cluster; `rds-ha {command}` works on DB instances"
+            + (f" ({hint})." if hint else ".")
         )
     return database
 

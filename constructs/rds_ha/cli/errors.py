@@ -11,7 +11,11 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click import ClickException
 
 
-from botocore.exceptions import BotoCoreError, ClientError
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
 # What a failed AWS call can raise: a service error, a transport error, or a response that is not
@@ -20,7 +24,8 @@ AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
 
 class RdsHaError(ClickException):
-    """Base class for expected failures (exit 1)."""
+    """Base of the expected failures, so they are caught as one (see aws_errors); raise one of
+    the two subclasses, which say whether anything may have changed."""
 
     exit_code = 1
 
@@ -34,4 +39,34 @@ class UnsafeOperationError(RdsHaError):
 class CheckFailedError(RdsHaError):
     """A check or an operation failed (exit 1)."""
 
-    exit_code = 1
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def aws_errors(command: F) -> F:
+    """AWS errors become exit 1 with the service's own message, without a traceback; a missing
+    profile or region is bad input (exit 2)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RdsHaError:
+            raise
+        except ProfileNotFound as error:
+            raise UnsafeOperationError(
+                f"--profile: {error}; name a profile of ~/.aws/config. Nothing was changed."
+            ) from None
+        except NoRegionError:
+            raise UnsafeOperationError(
+                "no AWS region: pass --region or set AWS_REGION. Nothing was changed."
+            ) from None
+        except ClientError as error:
+            info = error.response.get("Error", {})
+            raise CheckFailedError(
+                f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}"
+            ) from None
+        except AWS_FAILURES as error:
+            raise CheckFailedError(f"AWS call failed: {error}") from None
+
+    return wrapper  # type: ignore[return-value]

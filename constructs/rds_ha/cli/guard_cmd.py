@@ -10,8 +10,11 @@ import typer
 from botocore.exceptions import ClientError
 
 from rds_ha.cli.app import app
+from rds_ha.cli.commands import DryRun, Yes
 from rds_ha.cli.context import CliContext, OutputFormat
-from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
+from rds_ha.cli.errors import UnsafeOperationError, aws_errors
+from rds_ha.cli.output import emit
+from rds_ha.cli.plans import Plan, approve
 from rds_ha.guard import GuardInputError, compare_paths, stack_policy_for_template
 from rds_ha.guard.report import print_report, report_to_json
 from rds_ha.guard.stack_policy import stateful_logical_ids
@@ -40,33 +43,40 @@ def guard(
 
 
 @app.command()
+@aws_errors
 def protect(
     ctx: typer.Context,
     stack_name: Annotated[str, typer.Argument(help="Deployed CloudFormation stack to protect.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Apply without asking.")] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the policy, change nothing.")
-    ] = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Set a stack policy denying Update:Replace and Update:Delete on stateful resources."""
     cli: CliContext = ctx.obj
     cloudformation = cli.client("cloudformation")
     template = fetch_template(cloudformation, stack_name)
-    if not stateful_logical_ids(template):
-        raise CheckFailedError(
-            f"stack {stack_name!r} has no stateful resources to protect; nothing was changed"
+    protected = stateful_logical_ids(template)
+    if not protected:
+        raise UnsafeOperationError(
+            f"stack {stack_name!r} has no stateful resources to protect; nothing was changed."
         )
     policy = stack_policy_for_template(template)
-    _show(cli, stack_name, policy, dry_run=dry_run)
-    if dry_run:
-        return
-    if not yes:
-        typer.confirm(
-            f"Set this stack policy on {stack_name}?", abort=True, err=True, default=False
+    current = current_stack_policy(cloudformation, stack_name)
+    if current == policy:
+        emit(
+            cli,
+            {"stack": stack_name, "policy": policy, "changed": False},
+            lambda c: c.print(f"The stack policy of {stack_name} is already in place."),
         )
-    apply_stack_policy(cloudformation, stack_name, policy)
-    if cli.output is OutputFormat.TEXT:
-        cli.console.print(f"Stack policy set on {stack_name}.")
+        return
+    plan = plan_protect(stack_name, protected, current, policy)
+    if not approve(cli, plan, yes=yes, dry_run=dry_run):
+        return
+    cloudformation.set_stack_policy(StackName=stack_name, StackPolicyBody=json.dumps(policy))
+    emit(
+        cli,
+        {"stack": stack_name, "policy": policy, "changed": True},
+        lambda c: c.print(f"Stack policy set on {stack_name}."),
+    )
 
 
 def fetch_template(cloudformation: Any, stack_name: str) -> dict[str, Any]:
@@ -74,10 +84,13 @@ def fetch_template(cloudformation: Any, stack_name: str) -> dict[str, Any]:
     try:
         response = cloudformation.get_template(StackName=stack_name, TemplateStage="Original")
     except ClientError as error:
-        message = error.response.get("Error", {}).get("Message", str(error))
-        raise UnsafeOperationError(
-            f"cannot read the template of stack {stack_name!r}: {message}; nothing was changed"
-        ) from error
+        info = error.response.get("Error", {})
+        if info.get("Code") == "ValidationError" and "does not exist" in info.get("Message", ""):
+            raise UnsafeOperationError(
+                f"cannot read the template of stack {stack_name!r}: {info['Message']}; "
+                "nothing was changed."
+            ) from None
+        raise
     body = response["TemplateBody"]
     if isinstance(body, dict):
         return body
@@ -90,21 +103,35 @@ def fetch_template(cloudformation: Any, stack_name: str) -> dict[str, Any]:
         return load_yaml(body)
 
 
-def apply_stack_policy(cloudformation: Any, stack_name: str, policy: dict[str, Any]) -> None:
-    try:
-        cloudformation.set_stack_policy(StackName=stack_name, StackPolicyBody=json.dumps(policy))
-    except ClientError as error:
-        message = error.response.get("Error", {}).get("Message", str(error))
-        raise CheckFailedError(
-            f"setting the stack policy on {stack_name!r} failed: {message}"
-        ) from error
+def current_stack_policy(cloudformation: Any, stack_name: str) -> dict[str, Any] | None:
+    body = cloudformation.get_stack_policy(StackName=stack_name).get("StackPolicyBody")
+    return json.loads(body) if body else None
 
 
-def _show(cli: CliContext, stack_name: str, policy: dict[str, Any], *, dry_run: bool) -> None:
-    if cli.output is OutputFormat.JSON:
-        typer.echo(json.dumps({"stack": stack_name, "dry_run": dry_run, "policy": policy}))
-        return
-    cli.console.print(f"Stack policy for {stack_name}:")
-    cli.console.print_json(json.dumps(policy))
-    if dry_run:
-        cli.console.print("Dry run: nothing was changed.")
+def _statements(policy: dict[str, Any] | None) -> list[str]:
+    return [json.dumps(s, sort_keys=True) for s in (policy or {}).get("Statement", [])]
+
+
+def plan_protect(
+    stack_name: str,
+    protected: list[str],
+    current: dict[str, Any] | None,
+    policy: dict[str, Any],
+) -> Plan:
+    before, after = _statements(current), _statements(policy)
+    steps = [f"deny Update:Replace and Update:Delete on {', '.join(protected)}"]
+    steps += [f"add statement {s}" for s in after if s not in before]
+    steps += [f"remove statement {s}" for s in before if s not in after]
+    warnings = (
+        []
+        if current is None
+        else ["the stack already has a policy; SetStackPolicy replaces it as shown above"]
+    )
+    return Plan(
+        action=f"set the stack policy of {stack_name}",
+        steps=steps,
+        impact="none on running resources; CloudFormation refuses updates that would replace or "
+        "delete the listed resources.",
+        warnings=warnings,
+        details={"stack": stack_name, "current_policy": current, "policy": policy},
+    )

@@ -12,7 +12,7 @@ from rds_ha import instance_classes as ic
 from rds_ha.alarm_thresholds import AlarmThresholds
 from rds_ha.cli.databases import Database
 
-GIB = 1024**3
+GIB = ic.GIB
 _SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -201,17 +201,18 @@ class Recommendation:
 
 
 def _connections_memory_gib(engine: str, connections: float, notes: list[str]) -> float:
-    kind = engine.lower()
-    if kind in ("postgres", "postgresql"):
-        if connections > 5000:
+    kind = ic.connection_formula(engine)
+    if kind == "postgres":
+        if connections > ic.PG_MAX_DEFAULT_CONNECTIONS:
             notes.append(
-                f"{connections:.0f} connections exceed PostgreSQL's default cap of 5000 on any "
-                "class: use a connection pooler (RDS Proxy) or set max_connections."
+                f"{connections:.0f} connections exceed PostgreSQL's default cap of "
+                f"{ic.PG_MAX_DEFAULT_CONNECTIONS} on any class: use a connection pooler (RDS "
+                "Proxy) or set max_connections."
             )
             return 0.0
-        return connections * 9531392 / GIB
-    if kind in ("mysql", "mariadb"):
-        return connections * 12582880 / GIB
+        return connections * ic.PG_BYTES_PER_CONNECTION / GIB
+    if kind == "mysql":
+        return connections * ic.MYSQL_BYTES_PER_CONNECTION / GIB
     notes.append(f"no default max_connections formula for {engine}; connections not sized.")
     return 0.0
 
@@ -265,6 +266,15 @@ def recommend(
     ) or ic.smallest_satisfying(vcpus=vcpus, memory_gib=memory, architecture=spec.architecture)
     if spec.satisfies(vcpus=vcpus, memory_gib=memory):
         shrink = chosen is not None and chosen.compare(spec) is ic.Capacity.SMALLER
+        sized_on_cpu = cpu is not None or load is not None
+        if shrink and chosen is not None and not (sized_on_cpu and chosen.vcpus < spec.vcpus):
+            # Used memory is no reason to shrink: the buffer cache grows with the class, so a
+            # smaller class would read from disk what this one serves from memory.
+            notes.append(
+                f"{chosen.name} would hold the measured memory, but memory alone is no reason to "
+                "shrink: the database's buffer cache grows with the class."
+            )
+            shrink = False
         verdict = "can-shrink" if shrink else "fits"
     else:
         verdict = "scale-up" if chosen is not None else "too-large-for-catalog"

@@ -179,21 +179,39 @@ def check_alarms(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Chec
     return Check("alarms", FAIL if problems else PASS, detail)
 
 
+# The events an on-call engineer must hear about. DB cluster events have no "availability"
+# category (RDS User Guide, "Amazon RDS event categories and event messages").
+NEEDED_EVENT_CATEGORIES = {
+    INSTANCE: frozenset({"availability", "failover", "failure"}),
+    CLUSTER: frozenset({"failover", "failure"}),
+}
+
+
+def _covers(subscription: dict[str, Any], db: Database, source_type: str) -> bool:
+    categories = set(subscription.get("EventCategoriesList") or [])
+    return (
+        bool(subscription.get("Enabled"))
+        and subscription.get("SourceType") in (None, source_type)
+        and (
+            not subscription.get("SourceIdsList") or db.identifier in subscription["SourceIdsList"]
+        )
+        # An empty list means every category.
+        and (not categories or NEEDED_EVENT_CATEGORIES[db.kind] <= categories)
+    )
+
+
 def check_event_subscription(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
     source_type = "db-instance" if db.kind == INSTANCE else "db-cluster"
     subscriptions = []
     for page in c.rds.get_paginator("describe_event_subscriptions").paginate():
         subscriptions += page.get("EventSubscriptionsList", [])
-    covering = [
-        s["CustSubscriptionId"]
-        for s in subscriptions
-        if s.get("Enabled")
-        and s.get("SourceType") in (None, source_type)
-        and (not s.get("SourceIdsList") or db.identifier in s["SourceIdsList"])
-    ]
+    covering = [s["CustSubscriptionId"] for s in subscriptions if _covers(s, db, source_type)]
     if not covering:
+        needed = ", ".join(sorted(NEEDED_EVENT_CATEGORIES[db.kind]))
         return Check(
-            "event-subscription", FAIL, f"no enabled RDS event subscription covers {db.identifier}"
+            "event-subscription",
+            FAIL,
+            f"no enabled RDS event subscription sends {needed} events of {db.identifier}",
         )
     return Check("event-subscription", PASS, ", ".join(sorted(covering)))
 

@@ -15,7 +15,7 @@ from rds_ha.cli.databases import (
 )
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
 from rds_ha.cli.plans import Plan
-from rds_ha.cli.waiting import Timer, wait_for
+from rds_ha.cli.waiting import Timer, wait_until
 
 
 @dataclass(frozen=True)
@@ -102,25 +102,27 @@ def wait_for_failover(
     """Wait until the database is available again with its writer moved. If it comes back
     available without having moved after it was seen busy, the failover did not happen."""
     seen_busy = False
-    last = before
 
-    def poll() -> tuple[bool, str]:
-        nonlocal seen_busy, last
-        status, last = describe(rds, database)
-        moved = (last.writer, last.az) != (before.writer, before.az)
+    def judge(state: tuple[str, Placement]) -> tuple[bool, str]:
+        nonlocal seen_busy
+        status, now = state
+        moved = (now.writer, now.az) != (before.writer, before.az)
         if status != "available":
             seen_busy = True
             return False, status
         if moved:
-            return True, f"available, writer {last.writer} in {last.az}"
+            return True, f"available, writer {now.writer} in {now.az}"
         if seen_busy:
             raise CheckFailedError(
-                f"{database.identifier} is available again but still has writer {last.writer} "
-                f"in {last.az}: the failover did not happen. Check `aws rds describe-events`."
+                f"{database.identifier} is available again but still has writer {now.writer} "
+                f"in {now.az}: the failover did not happen. Check `aws rds describe-events`."
             )
         return False, "available, failover not started yet"
 
-    wait_for(
-        f"failover of {database.identifier}", poll, timeout_seconds=timeout_seconds, timer=timer
-    )
-    return last
+    return wait_until(
+        f"failover of {database.identifier}",
+        lambda: describe(rds, database),
+        judge,
+        timeout_seconds=timeout_seconds,
+        timer=timer,
+    ).latest[1]

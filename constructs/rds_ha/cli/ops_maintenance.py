@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rds_ha.cli.databases import Database
+from rds_ha.cli.databases import CLUSTER, INSTANCE, Database, find_cluster, find_instance
 from rds_ha.cli.ops_doctor import pending_actions
 from rds_ha.cli.plans import Plan
-from rds_ha.cli.waiting import Timer, wait_for
-
-OPT_IN_TYPES = ("immediate", "next-maintenance")
+from rds_ha.cli.waiting import Timer, wait_until
 
 
 def describe_actions(rds: Any, database: Database) -> list[dict[str, Any]]:
@@ -26,7 +24,14 @@ def describe_actions(rds: Any, database: Database) -> list[dict[str, Any]]:
     ]
 
 
-def _impact(action: str, multi_az: bool) -> str:
+def _impact(action: str, database: Database) -> str:
+    if database.kind == CLUSTER:
+        # A Multi-AZ DB cluster is patched rolling: the readers first, then a writer failover.
+        return (
+            f"{action}: rolling, the readers first, then a short failover to an updated reader, "
+            "then the old writer"
+        )
+    multi_az = database.multi_az
     if action == "db-upgrade":
         # RDS upgrades primary and standby together for engine upgrades: Multi-AZ does not help.
         return f"{action}: an outage while the engine is upgraded, Multi-AZ or not"
@@ -47,7 +52,7 @@ def plan_maintenance(database: Database, actions: list[dict[str, Any]], opt_in: 
             if opt_in == "immediate"
             else []
         ),
-        impact="; ".join(_impact(a["action"], database.multi_az) for a in actions),
+        impact="; ".join(_impact(a["action"], database) for a in actions),
         details={"opt_in_type": opt_in},
     )
 
@@ -69,18 +74,25 @@ def apply_actions(
         return None
     applied = {a["action"] for a in actions}
 
-    def poll() -> tuple[bool, str]:
+    def refresh() -> tuple[set[str], str]:
         remaining = {a["Action"] for a in pending_actions(rds, database.arn)} & applied
         described = (
-            rds.describe_db_instances(DBInstanceIdentifier=database.identifier)["DBInstances"][0]
-            if database.kind == "instance"
-            else rds.describe_db_clusters(DBClusterIdentifier=database.identifier)["DBClusters"][0]
-        )
-        status = described.get("DBInstanceStatus") or described.get("Status", "unknown")
+            find_instance(rds, database.identifier)
+            if database.kind == INSTANCE
+            else find_cluster(rds, database.identifier)
+        ) or {}
+        return remaining, Database(database.kind, described).status
+
+    def judge(state: tuple[set[str], str]) -> tuple[bool, str]:
+        remaining, status = state
         if remaining:
             return False, f"{status}, pending: {', '.join(sorted(remaining))}"
         return status == "available", status
 
-    return wait_for(
-        f"maintenance of {database.identifier}", poll, timeout_seconds=timeout_seconds, timer=timer
-    )
+    return wait_until(
+        f"maintenance of {database.identifier}",
+        refresh,
+        judge,
+        timeout_seconds=timeout_seconds,
+        timer=timer,
+    ).seconds

@@ -9,7 +9,7 @@ from rds_ha import instance_classes as ic
 from rds_ha.cli.databases import Database, find_instance, require_available
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
 from rds_ha.cli.plans import Plan
-from rds_ha.cli.waiting import Timer, wait_for
+from rds_ha.cli.waiting import Timer, wait_until
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,31 @@ def orderable_warning(rds: Any, database: Database, target: str) -> str | None:
     )
 
 
-def plan_scale(database: Database, change: ClassChange, *, now: bool, warning: str | None) -> Plan:
+def pending_changes(database: Database) -> dict[str, Any]:
+    """Modifications waiting for the maintenance window; ApplyImmediately applies them too."""
+    return dict(database.raw.get("PendingModifiedValues") or {})
+
+
+def check_pending(database: Database, *, now: bool, include_pending: bool) -> dict[str, Any]:
+    pending = pending_changes(database)
+    if now and pending and not include_pending:
+        listed = ", ".join(f"{key}={value!r}" for key, value in pending.items())
+        raise UnsafeOperationError(
+            f"{database.identifier} has pending modifications ({listed}); --now applies them "
+            "together with the class change. Pass --include-pending to apply them as well, or "
+            "leave out --now to change the class in the maintenance window. Nothing was changed."
+        )
+    return pending
+
+
+def plan_scale(
+    database: Database,
+    change: ClassChange,
+    *,
+    now: bool,
+    warning: str | None,
+    pending: dict[str, Any] | None = None,
+) -> Plan:
     window = database.raw.get("PreferredMaintenanceWindow", "unknown")
     when = "now" if now else f"in the next maintenance window ({window} UTC)"
     if database.multi_az:
@@ -85,6 +109,12 @@ def plan_scale(database: Database, change: ClassChange, *, now: bool, warning: s
             "an OUTAGE: a single-AZ instance is unavailable while its class changes "
             "(typically several minutes)."
         )
+    if now and pending:
+        steps.insert(
+            0,
+            "also apply the pending modifications now: "
+            + ", ".join(f"{key} -> {value!r}" for key, value in pending.items()),
+        )
     if now:
         steps.append("wait until the instance is available on the new class")
     return Plan(
@@ -97,6 +127,7 @@ def plan_scale(database: Database, change: ClassChange, *, now: bool, warning: s
             "from": change.current.name,
             "to": change.target.name,
             "when": "now" if now else "next-maintenance-window",
+            "pending_modifications": pending or {},
         },
     )
 
@@ -134,19 +165,21 @@ def apply_scale(
                 f"{change.target.name} (pending: {pending!r})."
             )
         return {"state": "scheduled", "instance_class": instance.get("DBInstanceClass")}
-    seen: dict[str, Any] = {}
 
-    def poll() -> tuple[bool, str]:
-        nonlocal seen
-        seen = find_instance(rds, database.identifier) or {}
+    def judge(seen: dict[str, Any]) -> tuple[bool, str]:
         status = seen.get("DBInstanceStatus", "unknown")
         done = status == "available" and seen.get("DBInstanceClass") == change.target.name
         return done, f"{status}, class {seen.get('DBInstanceClass')}"
 
-    waited = wait_for(
+    waited = wait_until(
         f"class change of {database.identifier}",
-        poll,
+        lambda: find_instance(rds, database.identifier) or {},
+        judge,
         timeout_seconds=timeout_seconds,
         timer=timer,
     )
-    return {"state": "applied", "instance_class": seen["DBInstanceClass"], "seconds": waited}
+    return {
+        "state": "applied",
+        "instance_class": waited.latest["DBInstanceClass"],
+        "seconds": waited.seconds,
+    }

@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from rds_ha.cli.context import CliContext, OutputFormat
 
@@ -39,8 +41,14 @@ def table(title: str | None, columns: Iterable[str], rows: Iterable[Iterable[Any
     for column in columns:
         result.add_column(column)
     for row in rows:
-        result.add_row(*(str(cell) for cell in row))
+        result.add_row(*(_cell(cell) for cell in row))
     return result
+
+
+def _cell(value: Any) -> Text | str:
+    """Styled cells are passed as rich Text; anything else (names and descriptions from AWS,
+    which may read like markup, "CPU [/] over") is escaped."""
+    return value if isinstance(value, Text) else escape(str(value))
 
 
 def duration(seconds: float | None) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from rds_ha.cli.context import CliContext, OutputFormat
 from rds_ha.cli.errors import CheckFailedError
@@ -31,13 +32,14 @@ class Plan:
         }
 
     def render(self, console: Console) -> None:
-        console.print(f"[bold]Plan:[/bold] {self.action}")
+        # Steps carry names and values from AWS: escaped so rich prints them as they are.
+        console.print(f"[bold]Plan:[/bold] {escape(self.action)}")
         for number, step in enumerate(self.steps, start=1):
-            console.print(f"  {number}. {step}")
+            console.print(f"  {number}. {escape(step)}")
         if self.impact:
-            console.print(f"[bold]Impact:[/bold] {self.impact}")
+            console.print(f"[bold]Impact:[/bold] {escape(self.impact)}")
         for warning in self.warnings:
-            console.print(f"[yellow]Warning:[/yellow] {warning}")
+            console.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
 
 
 def approve(cli: CliContext, plan: Plan, *, yes: bool, dry_run: bool) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -24,6 +25,7 @@ DEFAULT_TIMER = Timer()
 
 # A poll returns (done, status text shown next to the spinner).
 Poll = Callable[[], tuple[bool, str]]
+T = TypeVar("T")
 
 
 def wait_for(
@@ -59,3 +61,28 @@ def wait_for(
                     "wait longer with --timeout."
                 )
             timer.sleep(min(timer.poll_seconds, max(timeout_seconds - elapsed, 0.1)))
+
+
+@dataclass
+class Waited(Generic[T]):
+    latest: T  # what the last refresh returned
+    seconds: float
+
+
+def wait_until(
+    what: str,
+    refresh: Callable[[], T],
+    judge: Callable[[T], tuple[bool, str]],
+    *,
+    timeout_seconds: float,
+    timer: Timer | None = None,
+) -> Waited[T]:
+    """Refresh a resource until ``judge`` says it is done; return its last state."""
+    seen: list[T] = []
+
+    def poll() -> tuple[bool, str]:
+        seen[:] = [refresh()]
+        return judge(seen[0])
+
+    seconds = wait_for(what, poll, timeout_seconds=timeout_seconds, timer=timer)
+    return Waited(seen[0], seconds)

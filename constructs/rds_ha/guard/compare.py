@@ -9,13 +9,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from rds_ha.guard.assembly import load_assembly, stack_name_of
+from rds_ha.guard.assembly import GuardInputError, load_assembly, stack_name_of
 from rds_ha.guard.schemas import (
+    BACKUP_RETENTION,
+    BACKUP_TYPES,
+    DEFAULT_BACKUP_RETENTION_DAYS,
     DELETE,
     POLICY_RANK,
     RETAIN,
     RETAIN_EXCEPT_ON_CREATE,
     SNAPSHOT,
+    Replaces,
     default_deletion_policy,
     default_update_replace_policy,
     is_stateful,
@@ -44,6 +48,9 @@ class Category(StrEnum):
     MAY_BE_REPLACED = "may-be-replaced"
     POLICY_WEAKENED = "policy-weakened"
     PROTECTION_OFF = "protection-off"
+    # A Condition now decides whether the resource exists; when false, it is deleted.
+    MAY_BE_REMOVED = "may-be-removed"
+    BACKUPS_DISABLED = "backups-disabled"
     STACK_REMOVED = "stack-removed"
     IN_PLACE = "in-place"
     # A resource that holds no data is replaced; listed because it is worth a look.
@@ -98,6 +105,11 @@ def compare_paths(baseline: Path, current: Path) -> GuardReport:
     """Compare two cloud assemblies, or two single template files."""
     old = load_assembly(baseline, label="BASELINE")
     new = load_assembly(current, label="CURRENT")
+    if baseline.is_file() != current.is_file():
+        raise GuardInputError(
+            f"BASELINE {str(baseline)!r} and CURRENT {str(current)!r} must both be cloud "
+            "assembly directories or both be single template files"
+        )
     if baseline.is_file() and current.is_file():
         new = {next(iter(old)): next(iter(new.values()))}
     return compare_assemblies(old, new)
@@ -131,7 +143,73 @@ def compare_templates(stack: str, baseline: Template, current: Template) -> list
                 findings.append(_removed(stack, logical_id, old, old_resources, new_resources))
             continue
         findings.extend(_changes(stack, logical_id, old, new, causes.get(logical_id, [])))
+        if is_stateful(old["Type"]):
+            findings.extend(
+                _conditioned(stack, logical_id, old, new, baseline=baseline, current=current)
+            )
     return findings
+
+
+def _condition_bodies(template: Template, name: Any) -> dict[str, Any]:
+    """The named condition and every condition it uses, by name."""
+    conditions = template.get("Conditions", {})
+    conditions = conditions if isinstance(conditions, dict) else {}
+    found: dict[str, Any] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, str) or current in found:
+            continue
+        found[current] = conditions.get(current, ABSENT)
+        pending.extend(_used_conditions(found[current]))
+    return found
+
+
+def _used_conditions(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [name for item in value for name in _used_conditions(item)]
+    if isinstance(value, dict):
+        if set(value) == {"Condition"}:
+            return [value["Condition"]]
+        return [name for item in value.values() for name in _used_conditions(item)]
+    return []
+
+
+def _conditioned(
+    stack: str,
+    logical_id: str,
+    old: Resource,
+    new: Resource,
+    *,
+    baseline: Template,
+    current: Template,
+) -> Iterator[Finding]:
+    """A stateful resource that gets a Condition, another one, or whose condition now reads
+    differently: when the condition is false, CloudFormation deletes the resource."""
+    after = new.get("Condition", ABSENT)
+    if after is ABSENT:
+        return
+    before = old.get("Condition", ABSENT)
+    if before == after and _condition_bodies(baseline, before) == _condition_bodies(current, after):
+        return
+    policy = _effective_policy(new, "DeletionPolicy")
+    if before == after:
+        what = f"the definition of its Condition {after} changed"
+    elif before is ABSENT:
+        what = f"Condition {after} was added"
+    else:
+        what = f"its Condition changed from {before} to {after}"
+    yield Finding(
+        stack,
+        logical_id,
+        old["Type"],
+        Category.MAY_BE_REMOVED,
+        "Condition",
+        before,
+        after,
+        f"may be removed: {what}; where it evaluates to false CloudFormation removes the "
+        f"{old['Type']} (DeletionPolicy {policy})",
+    )
 
 
 def _resources(template: Template) -> dict[str, Resource]:
@@ -190,20 +268,22 @@ def _replacement_causes(
     return causes
 
 
-def _create_only_pointers(resource_type: str) -> Iterator[tuple[str, bool]]:
+def _create_only_pointers(resource_type: str) -> Iterator[tuple[str, Replaces | None]]:
+    """Create-only pointers, each with None (always replaces) or, for a conditional one, the
+    test of the changes that replace the resource."""
     rules = replacement_rules(resource_type)
     if rules is None:
         return
-    yield from ((pointer, False) for pointer in rules.create_only)
-    yield from ((pointer, True) for pointer in rules.conditional)
+    yield from ((pointer, None) for pointer in rules.create_only)
+    yield from rules.conditional
 
 
 def _direct_causes(old: Resource, new: Resource) -> Iterator[_Cause]:
-    for pointer, conditional in _create_only_pointers(old["Type"]):
+    for pointer, replaces in _create_only_pointers(old["Type"]):
         before = resolve_pointer(_properties(old), pointer)
         after = resolve_pointer(_properties(new), pointer)
-        if before != after:
-            yield _Cause(pointer, conditional, before, after)
+        if before != after and (replaces is None or replaces(before, after)):
+            yield _Cause(pointer, replaces is not None, before, after)
 
 
 def _most_specific(causes: Iterator[_Cause]) -> list[_Cause]:
@@ -214,12 +294,12 @@ def _most_specific(causes: Iterator[_Cause]) -> list[_Cause]:
 
 
 def _indirect_causes(old: Resource, new: Resource, replaced: set[str]) -> Iterator[_Cause]:
-    for pointer, conditional in _create_only_pointers(old["Type"]):
+    for pointer, replaces in _create_only_pointers(old["Type"]):
         before = resolve_pointer(_properties(old), pointer)
         after = resolve_pointer(_properties(new), pointer)
         if before == after:
             for via in sorted(referenced_ids(after) & replaced):
-                yield _Cause(pointer, conditional, before, after, via=via)
+                yield _Cause(pointer, replaces is not None, before, after, via=via)
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -240,8 +320,11 @@ def _changes(
         return
     yield from _weakened_policies(stack, logical_id, old, new)
     yield from _protection_off(stack, logical_id, old, new)
+    disabled = _backups_disabled(stack, logical_id, old, new)
+    yield from disabled
     covered = {pointer_to_property(c.pointer).split(".")[0] for c in causes}
     covered |= {pointer_to_property(p) for p in _protection_pointers(resource_type)}
+    covered |= {f.property for f in disabled if f.property}
     yield from _in_place(stack, logical_id, old, new, covered, normalise=lambda value: value)
 
 
@@ -344,6 +427,43 @@ def _protection_off(stack: str, logical_id: str, old: Resource, new: Resource) -
             category = Category.IN_PLACE
             message = f"{prop} changed in place: {before!r} -> {after!r}"
         yield Finding(stack, logical_id, old["Type"], category, prop, before, after, message)
+
+
+def _retention_days(resource: Resource) -> int | None:
+    value = resolve_pointer(_properties(resource), BACKUP_RETENTION)
+    if value is ABSENT:
+        return DEFAULT_BACKUP_RETENTION_DAYS
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None  # an intrinsic: not known before deploy
+
+
+def _backups_disabled(stack: str, logical_id: str, old: Resource, new: Resource) -> list[Finding]:
+    if old["Type"] not in BACKUP_TYPES:
+        return []
+    before, after = _retention_days(old), _retention_days(new)
+    if after != 0 or before == 0:
+        return []
+    prop = pointer_to_property(BACKUP_RETENTION)
+    old_value = resolve_pointer(_properties(old), BACKUP_RETENTION)
+    new_value = resolve_pointer(_properties(new), BACKUP_RETENTION)
+    message = (
+        f"automated backups turned off: {prop} {old_value!r} -> {new_value!r}; RDS deletes the "
+        "automated backups and point-in-time restore is no longer possible"
+    )
+    return [
+        Finding(
+            stack,
+            logical_id,
+            old["Type"],
+            Category.BACKUPS_DISABLED,
+            prop,
+            old_value,
+            new_value,
+            message,
+        )
+    ]
 
 
 def _in_place(

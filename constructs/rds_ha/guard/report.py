@@ -66,14 +66,21 @@ def print_report(report: GuardReport, console: Console) -> None:
         for column in ("", "Stack", "Logical id", "Type", "Category", "Property", "Old -> new"):
             table.add_column(column, overflow="fold")
         for finding in report.findings:
+            # Values come from templates (an alarm description may read "CPU [/] over"):
+            # escaped, so rich shows them rather than reading them as markup.
             table.add_row(
                 "[red]UNSAFE[/red]" if finding.unsafe else "[green]ok[/green]",
-                finding.stack,
-                finding.logical_id,
-                finding.resource_type,
-                str(finding.category),
-                finding.property or "",
-                f"{_shown(finding.old)} -> {_shown(finding.new)}",
+                *(
+                    escape(cell)
+                    for cell in (
+                        finding.stack,
+                        finding.logical_id,
+                        finding.resource_type,
+                        str(finding.category),
+                        finding.property or "",
+                        f"{_shown(finding.old)} -> {_shown(finding.new)}",
+                    )
+                ),
             )
         console.print(table)
         for finding in report.unsafe_findings:

@@ -4,6 +4,7 @@ provider schemas that cfn-lint ships, so they follow AWS rather than a hand-kept
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -38,17 +39,71 @@ RETAIN_EXCEPT_ON_CREATE = "RetainExceptOnCreate"
 POLICY_RANK: dict[str, int] = {DELETE: 0, SNAPSHOT: 1, RETAIN: 2, RETAIN_EXCEPT_ON_CREATE: 2}
 
 
+# A change (old value, new value) of a conditional create-only property that replaces the resource.
+Replaces = Callable[[Any, Any], bool]
+
+
+def _always(_old: Any, _new: Any) -> bool:
+    return True
+
+
+def _instance_engine_replaces(old: Any, new: Any) -> bool:
+    """ModifyDBInstance changes the engine of a DB instance in one case only: an Oracle non-CDB
+    to a CDB, oracle-ee -> oracle-ee-cdb or oracle-se2 -> oracle-se2-cdb (API reference,
+    ModifyDBInstance, parameter Engine). Any other engine needs a new instance."""
+    return not (old in ("oracle-ee", "oracle-se2") and new == f"{old}-cdb")
+
+
+# conditionalCreateOnlyProperties lists properties that replace the resource only in some
+# cases; most of them are updated in place on a standalone DB instance (MultiAZ,
+# PreferredMaintenanceWindow, AutoMinorVersionUpgrade, BackupRetentionPeriod,
+# DBParameterGroupName, PerformanceInsightsKMSKeyId: "Update requires: No interruption" or "Some
+# interruptions" in the CloudFormation AWS::RDS::DBInstance reference). So conditional
+# properties count as in-place, except these, which the Modify API of the type cannot set:
+# AvailabilityZone "Update requires: Replacement" in the AWS::RDS::DBInstance reference; the
+# restore and replica sources create a new instance when they change (same reference,
+# DBSnapshotIdentifier and SourceDBInstanceIdentifier); ModifyDBCluster has no parameter for a
+# cluster's AvailabilityZones, Engine, GlobalClusterIdentifier or MasterUsername.
+CONDITIONAL_REPLACEMENTS: Mapping[str, Mapping[str, Replaces]] = {
+    "AWS::RDS::DBInstance": {
+        "/properties/AvailabilityZone": _always,
+        "/properties/Engine": _instance_engine_replaces,
+        "/properties/DBSnapshotIdentifier": _always,
+        "/properties/DBClusterSnapshotIdentifier": _always,
+        "/properties/SourceDBInstanceIdentifier": _always,
+        "/properties/SourceDBClusterIdentifier": _always,
+        "/properties/SourceDbiResourceId": _always,
+        "/properties/SourceDBInstanceAutomatedBackupsArn": _always,
+        "/properties/RestoreTime": _always,
+        "/properties/UseLatestRestorableTime": _always,
+    },
+    "AWS::RDS::DBCluster": {
+        "/properties/AvailabilityZones": _always,
+        "/properties/Engine": _always,
+        "/properties/GlobalClusterIdentifier": _always,
+        "/properties/MasterUsername": _always,
+    },
+}
+
+# Automated backups (and with them point-in-time restore) stop when the retention becomes 0;
+# CloudFormation's default for a DB instance is 1 day.
+BACKUP_RETENTION = "/properties/BackupRetentionPeriod"
+BACKUP_TYPES = frozenset({"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"})
+DEFAULT_BACKUP_RETENTION_DAYS = 1
+
+
 @dataclass(frozen=True)
 class ReplacementRules:
     """JSON pointers (``/properties/A/B``) from a type's provider schema.
 
     ``create_only``: changing one always replaces the resource.
-    ``conditional``: CloudFormation replaces the resource when the change cannot be made in place
-    (``conditionalCreateOnlyProperties``, e.g. ``Engine`` on ``AWS::RDS::DBInstance``).
+    ``conditional``: conditional create-only properties that CloudFormation documents as
+    replacing the resource, each with the test of the changes that do (see
+    CONDITIONAL_REPLACEMENTS); the schema's other conditional properties are updated in place.
     """
 
     create_only: tuple[str, ...]
-    conditional: tuple[str, ...]
+    conditional: tuple[tuple[str, Replaces], ...]
     deletion_protection: tuple[str, ...]
 
 
@@ -71,7 +126,11 @@ def replacement_rules(resource_type: str) -> ReplacementRules | None:
     )
     return ReplacementRules(
         create_only=tuple(schema.get("createOnlyProperties", ())),
-        conditional=tuple(schema.get("conditionalCreateOnlyProperties", ())),
+        conditional=tuple(
+            (pointer, replaces)
+            for pointer in schema.get("conditionalCreateOnlyProperties", ())
+            if (replaces := CONDITIONAL_REPLACEMENTS.get(resource_type, {}).get(pointer))
+        ),
         deletion_protection=protection,
     )
 
