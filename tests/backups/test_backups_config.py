@@ -47,7 +47,7 @@ def test_every_backups_problem_is_listed_at_once_with_field_value_and_allowed_ra
     assert problems == [
         "[staging] backups.continuous_retention_days=36: must be 1-35 days",
         "[staging] backups.continuous_retention_days=36: must equal the database's "
-        "backup_retention_days (7); AWS Backup's continuous backup takes over the RDS automated "
+        "backup_retention_days (14); AWS Backup's continuous backup takes over the RDS automated "
         "backups and their retention (leave it unset to use backup_retention_days)",
         "[staging] backups.monthly_retention_days=365: must be longer than "
         "daily_retention_days (400), or the monthly backups add nothing",
@@ -90,9 +90,9 @@ def test_pydantic_type_errors_name_the_sub_table_key() -> None:
 
 
 def test_continuous_retention_must_match_the_database_backup_retention() -> None:
-    assert problems_for("staging", continuous_retention_days=14) == [
-        "[staging] backups.continuous_retention_days=14: must equal the database's "
-        "backup_retention_days (7); AWS Backup's continuous backup takes over the RDS automated "
+    assert problems_for("staging", continuous_retention_days=7) == [
+        "[staging] backups.continuous_retention_days=7: must equal the database's "
+        "backup_retention_days (14); AWS Backup's continuous backup takes over the RDS automated "
         "backups and their retention (leave it unset to use backup_retention_days)"
     ]
 
