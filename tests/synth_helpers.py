@@ -62,6 +62,7 @@ class ComplianceSynth:
             if "ValidationFailed" not in str(error):
                 raise
         report = json.loads((self.outdir / "validation-report.json").read_text())
+        self.report: dict[str, Any] = report
         self.violations = [
             f"{violation['ruleName']} ({violation['severity']}) at {construct['constructPath']}"
             for plugin in report["pluginReports"]

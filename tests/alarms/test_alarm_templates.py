@@ -337,13 +337,9 @@ def test_topic_policy_denies_publishing_without_tls_and_admits_only_this_account
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     alarms, events = statements["AllowCloudWatchAlarms"], statements["AllowRdsEvents"]
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    # cdk.json's @aws-cdk/core:enablePartitionLiterals writes the partition of a known region.
     assert alarms["Condition"]["ArnLike"] == {
-        "aws:SourceArn": {
-            "Fn::Join": [
-                "",
-                ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:eu-west-1:111111111111:alarm:*"],
-            ]
-        }
+        "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*"
     }
     assert events["Principal"] == {"Service": "events.rds.amazonaws.com"}
     for statement in (alarms, events):

@@ -3,18 +3,14 @@ and a Multi-AZ DB cluster, with all four cdk-nag packs."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import tempfile
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
+from synth_helpers import ComplianceSynth, compliance_app
 
-from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, parse_config
 from stacks.database_stack import DatabaseStack
 
@@ -29,27 +25,17 @@ CLUSTER = {
 ROOT = DEFAULT_CONFIG_PATH.parent
 
 
-def app_context() -> dict[str, Any]:
-    """The feature flags of cdk.json and the committed context, as `cdk synth` sees them."""
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return {**context, **json.loads((ROOT / "cdk.context.json").read_text())}
-
-
 def build(environment: str, **overrides: Any) -> tuple[cdk.App, DatabaseStack]:
     data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
     data["environments"][environment].update(overrides)
     config = parse_config(data).select(environment)[0]
-    app = cdk.App(context=app_context(), outdir=tempfile.mkdtemp(prefix="cdk.out-backups-"))
+    app = compliance_app()
     return app, DatabaseStack(app, config=config)
 
 
 def compliance_report(app: cdk.App) -> dict[str, Any]:
-    """Synthesize with the four packs registered as in app.py; CDK applies acknowledgments and
-    writes the report, and fails the synthesis on an unacknowledged error after writing it."""
-    add_compliance_checks(app)
-    with contextlib.suppress(RuntimeError):
-        app.synth()
-    return json.loads((Path(app.outdir) / "validation-report.json").read_text())
+    """Synthesize with the four packs registered as in app.py; CDK applies acknowledgments."""
+    return ComplianceSynth(app).report
 
 
 def violations(report: dict[str, Any]) -> list[str]:
@@ -413,7 +399,7 @@ def export_all() -> tuple[DatabaseStack, Template]:
     data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
     data["environments"]["staging"]["backups"]["export_snapshots"] = "all"
     config = parse_config(data).select("staging")[0]
-    app = cdk.App(context=app_context(), outdir=tempfile.mkdtemp(prefix="cdk.out-backups-"))
+    app = compliance_app()
     stack = DatabaseStack(app, config=config)
     return stack, Template.from_stack(stack)
 
