@@ -17,7 +17,8 @@ from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name,
 from stacks.network import DatabaseNetwork
 
 REMOVAL_POLICIES = {
-    "retain": RemovalPolicy.RETAIN,
+    # Retained on update and delete; a failed first create still rolls back (defaults.RETAIN_NAMED).
+    "retain": defaults.RETAIN_NAMED,
     "snapshot": RemovalPolicy.SNAPSHOT,
     "destroy": RemovalPolicy.DESTROY,
 }
@@ -76,7 +77,6 @@ class DatabaseStack(Stack):
             log_retention=log_retention,
             monitoring_interval_seconds=config.monitoring_interval_seconds,
         )
-        self._add_backups(scope, config, log_retention)
         self.alarms = DatabaseAlarms(
             self,
             "Alarms",
@@ -84,6 +84,7 @@ class DatabaseStack(Stack):
             thresholds=config.alarm_thresholds,
             alarm_emails=config.alarm_emails,
         )
+        self._add_backups(scope, config, log_retention)
 
     def _add_backups(
         self, scope: Construct, config: EnvironmentConfig, log_retention: logs.RetentionDays
@@ -118,6 +119,7 @@ class DatabaseStack(Stack):
             export_archive_after_days=settings.export_archive_after_days,
             export_expire_after_days=settings.export_expire_after_days,
             log_retention=log_retention,
+            alarm_topic=self.alarms.topic,
         )
 
     @property

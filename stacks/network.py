@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnResource, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from rds_ha import defaults
 from rds_ha.keys import allow_cloudwatch_logs
 
 
@@ -33,7 +34,7 @@ class DatabaseNetwork(Construct):
             log_group_name=f"/rds-ha/vpc-flow-logs/{log_group_suffix}",
             retention=log_retention,
             encryption_key=encryption_key,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=defaults.RETAIN_NAMED,
         )
         # A role whose only permissions are a managed policy on this log group: CDK's default
         # inline policy would fail the HIPAA, NIST and PCI "no inline policy" rules.

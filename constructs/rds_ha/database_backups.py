@@ -4,6 +4,7 @@ testing, and snapshots exported to S3 as Parquet."""
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
 
 from aws_cdk import (
@@ -17,6 +18,8 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_backup as backup
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -25,6 +28,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -52,6 +56,23 @@ NONCURRENT_EXPORT_VERSION_DAYS = 30
 # AWS Backup's vault, plan, selection and restore testing names are at most 50 characters
 # (AWS Backup API reference; the CloudFormation schemas constrain only some of them).
 BACKUP_NAME_MAX_LENGTH = 50
+# StartExportTask takes the role that RDS's export service assumes: the role trusts
+# export.rds.amazonaws.com (RDS user guide, "Exporting DB snapshot data to Amazon S3": the
+# role's trust policy names that principal). IAM matches iam:PassedToService against the service
+# principal the role is passed to ("IAM: Pass an IAM role to a specific AWS service": the
+# principal in the role's trust policy). The RDS documentation does not say whether
+# StartExportTask presents export.rds.amazonaws.com or rds.amazonaws.com, so the condition admits
+# both RDS principals and nothing else.
+EXPORT_SERVICE_PRINCIPAL = "export.rds.amazonaws.com"
+EXPORT_PASSED_TO_SERVICES = (EXPORT_SERVICE_PRINCIPAL, "rds.amazonaws.com")
+
+# One RDS API interface endpoint per VPC: an interface endpoint with private DNS takes the
+# service's DNS name for the whole VPC, so a second one for the same service fails to create
+# ("private-dns-enabled cannot be set because there is already a conflicting DNS domain").
+# The first DatabaseBackups in a VPC creates it; later ones in the same app reuse it.
+_RDS_API_ENDPOINTS: weakref.WeakKeyDictionary[object, dict[str, ec2.InterfaceVpcEndpoint]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def protected_backup_vault(
@@ -71,7 +92,7 @@ def protected_backup_vault(
         encryption_key=encryption_key,
         block_recovery_point_deletion=True,
         lock_configuration=lock,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=defaults.RETAIN_NAMED,
     )
 
 
@@ -135,8 +156,15 @@ class DatabaseBackups(Construct):
     :param export_expire_after_days: exports are deleted after this many days. Default: 730.
     :param log_retention: retention of the export function's log group. Default: one year.
     :param create_rds_api_endpoint: Default: true (an interface endpoint for the RDS API in the
-        VPC, with private DNS, reachable only from the export function). Pass false when the VPC
-        already has one.
+        VPC, with private DNS, reachable only from the export functions). A VPC holds one such
+        endpoint: the first ``DatabaseBackups`` in a VPC creates it and the others in the same
+        app reuse it. Pass false when the VPC already has one made elsewhere (the function then
+        sends HTTPS to the VPC's CIDR), or pass it as ``rds_api_endpoint``.
+    :param rds_api_endpoint: an existing RDS API interface endpoint of the VPC; the export
+        function is let in through its security group. Default: see ``create_rds_api_endpoint``.
+    :param alarm_topic: the topic told when a snapshot export fails (a message arrives in the
+        export dead-letter queue). Default: none, with the warning
+        ``rds-ha:export-failures-unwatched``; add an action to ``export_failures_alarm`` then.
     :param export_function_reserved_concurrency: reserved concurrent executions of the export
         function. Default: none reserved (it runs a few times a month and needs one execution at
         a time; reserving any fails the deploy in accounts whose concurrency quota is low, as
@@ -167,6 +195,8 @@ class DatabaseBackups(Construct):
         export_expire_after_days: int = backup_rules.EXPORT_EXPIRE_AFTER_DAYS,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         create_rds_api_endpoint: bool = True,
+        rds_api_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
+        alarm_topic: sns.ITopic | None = None,
         export_function_reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -239,8 +269,10 @@ class DatabaseBackups(Construct):
                 expire_after_days=export_expire_after_days,
                 log_retention=log_retention,
                 create_rds_api_endpoint=create_rds_api_endpoint,
+                rds_api_endpoint=rds_api_endpoint,
                 reserved_concurrency=export_function_reserved_concurrency,
             )
+            self._watch_dead_letter_queue(alarm_topic)
 
     # --- AWS Backup ------------------------------------------------------------------------
 
@@ -407,6 +439,7 @@ class DatabaseBackups(Construct):
         expire_after_days: int,
         log_retention: logs.RetentionDays,
         create_rds_api_endpoint: bool,
+        rds_api_endpoint: ec2.IInterfaceVpcEndpoint | None,
         reserved_concurrency: int | None,
     ) -> None:
         self.access_log_bucket = self._create_access_log_bucket(expire_after_days)
@@ -452,7 +485,7 @@ class DatabaseBackups(Construct):
         self.export_role = iam.Role(
             self,
             "ExportRole",
-            assumed_by=iam.ServicePrincipal("export.rds.amazonaws.com"),
+            assumed_by=iam.ServicePrincipal(EXPORT_SERVICE_PRINCIPAL),
             description=f"{self.database.identifier}: RDS snapshot export to its S3 bucket",
         )
         # Granted through the bucket and key policies, scoped to this bucket and key only.
@@ -487,7 +520,7 @@ class DatabaseBackups(Construct):
             )
         )
         self._create_export_function(
-            vpc, log_retention, create_rds_api_endpoint, reserved_concurrency
+            vpc, log_retention, create_rds_api_endpoint, rds_api_endpoint, reserved_concurrency
         )
 
     def _log_access_to(self, bucket: s3.Bucket, *, prefix: str) -> None:
@@ -550,6 +583,7 @@ class DatabaseBackups(Construct):
         vpc: ec2.IVpc,
         log_retention: logs.RetentionDays,
         create_rds_api_endpoint: bool,
+        rds_api_endpoint: ec2.IInterfaceVpcEndpoint | None,
         reserved_concurrency: int | None,
     ) -> None:
         stack = Stack.of(self)
@@ -562,15 +596,17 @@ class DatabaseBackups(Construct):
             log_group_name=log_group_name,
             retention=log_retention,
             encryption_key=self.encryption_key,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=defaults.RETAIN_NAMED,
         )
         self.dead_letter_queue = sqs.Queue(
             self,
             "ExportDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.encryption_key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
+        self._let_senders_use_key_for_dead_letters()
         security_group = ec2.SecurityGroup(
             self,
             "ExportFunctionSecurityGroup",
@@ -606,6 +642,7 @@ class DatabaseBackups(Construct):
             max_event_age=Duration.hours(6),
             dead_letter_queue=self.dead_letter_queue,
             log_group=self.export_log_group,
+            environment_encryption=self.encryption_key,
             environment={
                 "DATABASE_ARN": self.database_arn,
                 "EXPORT_BUCKET": self.export_bucket.bucket_name,
@@ -621,7 +658,7 @@ class DatabaseBackups(Construct):
         assert isinstance(cfn_function, lambda_.CfnFunction)
         cfn_policy = policy.node.default_child
         assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        cfn_function.add_dependency(cfn_policy)
+        cfn_function.add_resource_dependency(cfn_policy)
         # CDK's own DependsOn (kept: it includes the subnets' route table associations) names
         # the role, which the Role GetAtt already implies; cfn-lint calls that obsolete.
         cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
@@ -635,27 +672,23 @@ class DatabaseBackups(Construct):
                 resources=["*"],
             )
         )
-        if create_rds_api_endpoint:
-            # Its own security group: no egress at all, HTTPS in from the function only.
-            endpoint_security_group = ec2.SecurityGroup(
-                self,
-                "RdsApiEndpointSecurityGroup",
-                vpc=vpc,
-                description=f"{identifier}: RDS API endpoint (HTTPS from the export function)",
-                allow_all_outbound=False,
+        # The function reads its environment, encrypted with this key, and sends failed events
+        # to the dead-letter queue, encrypted with it too.
+        self.encryption_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ExportFunctionEnvironmentAndDeadLetters",
+                principals=[function_role],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
             )
-            self.rds_api_endpoint = ec2.InterfaceVpcEndpoint(
-                self,
-                "RdsApiEndpoint",
-                vpc=vpc,
-                service=ec2.InterfaceVpcEndpointAwsService.RDS,
-                subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-                private_dns_enabled=True,
-                open=False,
-                security_groups=[endpoint_security_group],
-            )
-            self.rds_api_endpoint.connections.allow_default_port_from(
-                security_group, "Snapshot export function to the RDS API"
+        )
+        endpoint = rds_api_endpoint or (
+            self._rds_api_endpoint_of(vpc) if create_rds_api_endpoint else None
+        )
+        self.rds_api_endpoint = endpoint
+        if endpoint is not None:
+            endpoint.connections.allow_default_port_from(
+                security_group, f"Snapshot export function of {identifier} to the RDS API"
             )
         else:
             security_group.add_egress_rule(
@@ -664,6 +697,86 @@ class DatabaseBackups(Construct):
                 "HTTPS to the VPC's RDS API endpoint",
             )
         self._create_rules()
+
+    def _rds_api_endpoint_of(self, vpc: ec2.IVpc) -> ec2.IInterfaceVpcEndpoint:
+        """The VPC's RDS API endpoint, created here if no DatabaseBackups of this app made one."""
+        endpoints = _RDS_API_ENDPOINTS.setdefault(self.node.root, {})
+        existing = endpoints.get(vpc.node.addr)
+        if existing is not None:
+            return existing
+        # Its own security group: no egress at all, HTTPS in from the export functions only.
+        endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "RdsApiEndpointSecurityGroup",
+            vpc=vpc,
+            description=f"{self.database.identifier}: RDS API endpoint (HTTPS from the export "
+            "function)",
+            allow_all_outbound=False,
+        )
+        endpoint = ec2.InterfaceVpcEndpoint(
+            self,
+            "RdsApiEndpoint",
+            vpc=vpc,
+            service=ec2.InterfaceVpcEndpointAwsService.RDS,
+            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            private_dns_enabled=True,
+            open=False,
+            security_groups=[endpoint_security_group],
+        )
+        endpoints[vpc.node.addr] = endpoint
+        return endpoint
+
+    def _let_senders_use_key_for_dead_letters(self) -> None:
+        """Lambda (asynchronous invocation) and EventBridge (rule target) send failed events to
+        the dead-letter queue, which is encrypted with this key.
+
+        EventBridge needs kms:Decrypt and kms:GenerateDataKey on a customer-managed key of the
+        target's dead-letter queue ("Using dead-letter queues to process undelivered events",
+        EventBridge user guide); the function's role sends as itself and needs the same through
+        SQS (SQS developer guide, "Key management": producers need kms:GenerateDataKey and
+        kms:Decrypt).
+        """
+        stack = Stack.of(self)
+        self.encryption_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ExportDeadLettersFromEventBridge",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+
+    def _watch_dead_letter_queue(self, topic: sns.ITopic | None) -> None:
+        """An alarm as soon as one failed export event waits in the dead-letter queue."""
+        self.export_failures_alarm = cloudwatch.Alarm(
+            self,
+            "ExportFailuresAlarm",
+            alarm_name=f"{self.database.identifier}-snapshot-export-failed",
+            alarm_description=f"{self.database.identifier}: a snapshot export event failed "
+            "after its retries and waits in the dead-letter queue "
+            f"({self.dead_letter_queue.queue_name}); read it, fix the cause, export the "
+            "snapshot with `rds-ha snapshot` or the export function, then purge the queue.",
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            # SQS publishes queue metrics every few minutes while the queue exists.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if topic is None:
+            Annotations.of(self).add_warning_v2(
+                "rds-ha:export-failures-unwatched",
+                f"{self.database.identifier}: no alarm_topic, so a failed snapshot export is "
+                "not notified; add an action to export_failures_alarm.",
+            )
+            return
+        action = cw_actions.SnsAction(topic)
+        self.export_failures_alarm.add_alarm_action(action)
+        self.export_failures_alarm.add_ok_action(action)
 
     def _acknowledge_unreserved_concurrency(self) -> None:
         Validations.of(self.export_function).acknowledge(
@@ -711,7 +824,9 @@ class DatabaseBackups(Construct):
                     sid="PassExportRole",
                     actions=["iam:PassRole"],
                     resources=[self.export_role.role_arn],
-                    conditions={"StringEquals": {"iam:PassedToService": "rds.amazonaws.com"}},
+                    conditions={
+                        "StringEquals": {"iam:PassedToService": list(EXPORT_PASSED_TO_SERVICES)}
+                    },
                 ),
                 iam.PolicyStatement(
                     sid="DeadLetters",

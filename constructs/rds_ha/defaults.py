@@ -24,6 +24,15 @@ BACKUP_RETENTION_DAYS = 7
 BACKUP_WINDOW = "02:00-02:30"
 MAINTENANCE_WINDOW = "sun:03:00-sun:03:30"
 REMOVAL_POLICY = RemovalPolicy.SNAPSHOT
+# Resources that must outlive their stack but have fixed names (log groups, backup vaults, a
+# retained database) are kept on update and delete, but not when the stack operation that created
+# them rolls back: CloudFormation's RetainExceptOnCreate "behaves like Retain for stack operations,
+# except for the stack operation that initially created the resource. If the stack operation that
+# created the resource is rolled back, CloudFormation deletes the resource"
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+# With plain Retain a failed first deploy leaves the names taken and the retry fails with
+# "already exists"; for a locked backup vault, for good.
+RETAIN_NAMED = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 DELETION_PROTECTION = True
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 MONITORING_INTERVAL_SECONDS = 60

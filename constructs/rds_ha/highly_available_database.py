@@ -182,15 +182,23 @@ class HighlyAvailableDatabase(Construct):
             description=f"{self.identifier}: isolated subnets",
             vpc_subnets=vpc_subnets
             or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=defaults.RETAIN_NAMED,
         )
         self.log_groups = self._create_log_groups(log_retention)
         self.monitoring_role = iam.Role(
             self,
             "MonitoringRole",
-            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            # Confused-deputy protection as the RDS user guide recommends for the enhanced
+            # monitoring role ("Setting up and enabling Enhanced Monitoring"): only RDS acting for
+            # this account may assume it.
+            assumed_by=iam.ServicePrincipal(
+                "monitoring.rds.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
             description=f"{self.identifier}: enhanced monitoring",
         )
+        # RDS checks the role's permissions when it creates the database, so they come first.
+        self.monitoring_policy = self._grant_enhanced_monitoring()
         common = _CommonSettings(
             backup_window=backup_window,
             maintenance_window=maintenance_window,
@@ -204,7 +212,7 @@ class HighlyAvailableDatabase(Construct):
             self._build_cluster(common)
         else:
             self._build_instance(vpc, common)
-        self._grant_enhanced_monitoring()
+        self.resource.node.add_dependency(self.monitoring_policy)
         for log_group in self.log_groups.values():
             # RDS creates missing log groups itself, unencrypted and never expiring: ours first.
             self.resource.node.add_dependency(log_group)
@@ -231,7 +239,7 @@ class HighlyAvailableDatabase(Construct):
                 log_group_name=f"/aws/rds/{self._log_kind}/{self.identifier}/{log_type}",
                 retention=retention,
                 encryption_key=self.encryption_key,
-                removal_policy=RemovalPolicy.RETAIN,
+                removal_policy=defaults.RETAIN_NAMED,
             )
             for log_type in self.log_types
         }
@@ -361,12 +369,15 @@ class HighlyAvailableDatabase(Construct):
         )
         self._resource_id_attr = cluster.attr_db_cluster_resource_id
 
-    def _grant_enhanced_monitoring(self) -> None:
-        """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this database's stream.
+    def _grant_enhanced_monitoring(self) -> iam.ManagedPolicy:
+        """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and region's
+        RDSOSMetrics log group.
 
-        Enhanced monitoring writes to the RDSOSMetrics log group, one stream per instance named
-        by its resource id. The policy names that stream through the instance's DbiResourceId, so
-        it is attached once the instance exists; at creation RDS only needs the role.
+        Enhanced monitoring writes one stream per DB instance, named by its resource id
+        (DbiResourceId). That id exists only once the database does, while RDS refuses to create
+        a database whose monitoring role lacks the permissions ("IAM role ARN value is invalid
+        or does not include the required permissions for: ENHANCED_MONITORING"). So the policy
+        is attached before the database and names the log group's streams by a wildcard.
         """
         stack = Stack.of(self)
 
@@ -378,10 +389,6 @@ class HighlyAvailableDatabase(Construct):
                 arn_format=_COLON_RESOURCE_NAME,
             )
 
-        stream = (
-            # A cluster's member instances have resource ids CloudFormation does not expose.
-            "*" if self.deployment is Deployment.MULTI_AZ_CLUSTER else self._resource_id_attr
-        )
         policy = iam.ManagedPolicy(
             self,
             "MonitoringPolicy",
@@ -401,21 +408,22 @@ class HighlyAvailableDatabase(Construct):
                         "logs:DescribeLogStreams",
                         "logs:GetLogEvents",
                     ],
-                    resources=[log_arn(f"RDSOSMetrics:log-stream:{stream}")],
+                    resources=[log_arn("RDSOSMetrics:log-stream:*")],
                 ),
             ],
         )
-        if stream == "*":
-            Validations.of(policy).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-IAM5[Resource::"
-                    f"{nag_finding_text(self, log_arn(''))}RDSOSMetrics:log-stream:*]",
-                    reason="Enhanced monitoring writes one stream per cluster member, named by "
-                    "the member's resource id, which CloudFormation does not expose; the "
-                    "wildcard is limited to the RDSOSMetrics log group of this account and "
-                    "region.",
-                )
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::"
+                f"{nag_finding_text(self, log_arn(''))}RDSOSMetrics:log-stream:*]",
+                reason="Enhanced monitoring writes one stream per DB instance named by its "
+                "resource id, which exists only after the database is created, while RDS needs "
+                "the permissions at creation; the wildcard is limited to the RDSOSMetrics log "
+                "group of this account and region, and only RDS acting for this account can "
+                "assume the role.",
             )
+        )
+        return policy
 
     def _publish(self, path: str) -> None:
         values = {

@@ -130,7 +130,10 @@ def test_vault_is_encrypted_denies_recovery_point_deletion_and_is_locked_in_prod
 ) -> None:
     vaults = built["template"].find_resources("AWS::Backup::BackupVault")
     (vault,) = vaults.values()
-    assert vault["DeletionPolicy"] == "Retain"
+    # Kept on update and delete; removed only if the create that made it rolls back, so that a
+    # retry can take the name again (a locked vault's name would otherwise be taken for good).
+    assert vault["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert vault["UpdateReplacePolicy"] == "Retain"
     properties = vault["Properties"]
     assert properties["BackupVaultName"] == "rds-ha-prod-backups"
     assert "EncryptionKeyArn" in properties
@@ -180,7 +183,10 @@ def test_daily_and_monthly_snapshots_are_copied_to_the_dr_vault_for_instances_on
             assert "CopyActions" not in rules[name]
     built["dr"].has_resource(
         "AWS::Backup::BackupVault",
-        {"DeletionPolicy": "Retain", "Properties": {"BackupVaultName": "rds-ha-prod-dr-backups"}},
+        {
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "Properties": {"BackupVaultName": "rds-ha-prod-dr-backups"},
+        },
     )
     assert built["stack"].disaster_recovery.region == "eu-central-1"
     assert built["stack"].disaster_recovery in built["stack"].dependencies
