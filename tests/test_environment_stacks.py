@@ -237,3 +237,33 @@ def test_an_existing_vpc_is_looked_up_by_id_instead_of_created() -> None:
     # with credentials and caches it in cdk.context.json.
     manifest = json.loads((Path(app.synth().directory) / "manifest.json").read_text())
     assert any(entry["key"].startswith("vpc-provider:") for entry in manifest["missing"])
+
+
+# Properties that give a resource a fixed name: a second resource with the same name cannot be
+# created while the first exists.
+FIXED_NAMES = {
+    "AWS::RDS::DBInstance": "DBInstanceIdentifier",
+    "AWS::RDS::DBCluster": "DBClusterIdentifier",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::Backup::BackupVault": "BackupVaultName",
+}
+
+
+def test_no_fixed_name_resource_outlives_a_failed_first_create(
+    synthesized: SynthesizedApp,
+) -> None:
+    # Retain would keep it through the rollback of a failed first create, and the retry would
+    # fail with "already exists"; RetainExceptOnCreate keeps it on every update and delete.
+    checked = 0
+    for name, stack in synthesized.stacks.items():
+        for current in stack.environment_stacks:
+            template = synthesized.synth.template(current).to_json()
+            for logical_id, resource in template["Resources"].items():
+                name_property = FIXED_NAMES.get(resource["Type"])
+                if name_property is None or name_property not in resource["Properties"]:
+                    continue
+                checked += 1
+                assert resource.get("DeletionPolicy") != "Retain", (name, logical_id)
+                if resource["Type"] != "AWS::RDS::DBInstance" or name == "prod":
+                    assert resource["DeletionPolicy"] == "RetainExceptOnCreate", logical_id
+    assert checked >= 20

@@ -9,7 +9,8 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_backup as backup
-from aws_cdk.assertions import Match, Template
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Annotations, Match, Template
 from synth_helpers import TEST_ENV, isolated_vpc
 
 from rds_ha import ConfigurationError, HighlyAvailableDatabase
@@ -159,3 +160,62 @@ def test_invalid_props_are_refused_naming_the_prop_and_value(
     with pytest.raises(ConfigurationError) as error:
         backups_stack(cdk.App(), "Invalid", **props)
     assert any(line.startswith(problem) for line in error.value.problems), error.value.problems
+
+
+def test_databases_in_one_vpc_share_one_rds_api_endpoint() -> None:
+    # A VPC takes one interface endpoint with private DNS per service: a second one fails to
+    # deploy, so the second DatabaseBackups lets its function into the first one's endpoint.
+    app = cdk.App()
+    stack = cdk.Stack(app, "Fleet", env=TEST_ENV)
+    vpc = isolated_vpc(stack)
+    for name in ("Orders", "Billing"):
+        database = HighlyAvailableDatabase(stack, name, vpc=vpc)
+        DatabaseBackups(stack, f"{name}Backups", database=database, vpc=vpc)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 1)
+    (endpoint_group,) = [
+        stack.get_logical_id(child.node.default_child)
+        for child in stack.node.find_all()
+        if child.node.id == "RdsApiEndpointSecurityGroup"
+    ]
+    functions = {
+        stack.get_logical_id(child.node.default_child)
+        for child in stack.node.find_all()
+        if child.node.id == "ExportFunctionSecurityGroup"
+    }
+    ingress = template.find_resources(
+        "AWS::EC2::SecurityGroupIngress",
+        {"Properties": {"GroupId": {"Fn::GetAtt": [endpoint_group, "GroupId"]}}},
+    ).values()
+    assert {rule["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0] for rule in ingress} == (
+        functions
+    )
+    assert len(functions) == 2
+
+
+def test_a_vpc_endpoint_passed_in_is_used_instead_of_a_new_one() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Given", env=TEST_ENV)
+    vpc = isolated_vpc(stack)
+    endpoint = vpc.add_interface_endpoint(
+        "Rds", service=ec2.InterfaceVpcEndpointAwsService.RDS, open=False
+    )
+    database = HighlyAvailableDatabase(stack, "Orders", vpc=vpc)
+    backups = DatabaseBackups(
+        stack, "Backups", database=database, vpc=vpc, rds_api_endpoint=endpoint
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 1)
+    assert backups.rds_api_endpoint is endpoint
+    assert "RdsApiEndpointSecurityGroup" not in [c.node.id for c in backups.node.children]
+
+
+def test_without_an_alarm_topic_the_export_failures_alarm_warns_that_nobody_hears_it() -> None:
+    app = cdk.App()
+    stack = backups_stack(app, "Quiet")
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(".*"))
+    assert any("rds-ha:export-failures-unwatched" in str(w.entry.data) for w in warnings)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "ApproximateNumberOfMessagesVisible", "AlarmActions": Match.absent()},
+    )

@@ -445,3 +445,80 @@ def test_cluster_backups_warn_that_the_cross_region_copy_is_unsupported(
         "*", Match.string_like_regexp("Multi-AZ DB cluster")
     )
     assert bool(warnings) == (built["kind"] == "cluster")
+
+
+def test_export_role_may_be_passed_only_to_the_principal_it_trusts(
+    built: dict[str, Any],
+) -> None:
+    template = built["template"]
+    (role_id,) = template.find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"Description": Match.string_like_regexp("RDS snapshot export")}},
+    )
+    role = template.to_json()["Resources"][role_id]
+    trusted = {
+        s["Principal"]["Service"]
+        for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    }
+    (policy,) = template.find_resources(
+        "AWS::IAM::ManagedPolicy",
+        {"Properties": {"Description": Match.string_like_regexp("snapshot export function")}},
+    ).values()
+    (pass_role,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "iam:PassRole"
+    ]
+    assert pass_role["Resource"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    passed_to = set(pass_role["Condition"]["StringEquals"]["iam:PassedToService"])
+    # IAM compares PassedToService with the principal the role is passed to, the one it trusts.
+    assert trusted == {"export.rds.amazonaws.com"}
+    assert trusted <= passed_to <= {"export.rds.amazonaws.com", "rds.amazonaws.com"}
+
+
+def test_dead_letter_queue_and_function_environment_use_the_backups_key(
+    built: dict[str, Any],
+) -> None:
+    template = built["template"]
+    stack = built["stack"]
+    key_id = stack.get_logical_id(stack.backups.encryption_key.node.default_child)
+    key_arn = {"Fn::GetAtt": [key_id, "Arn"]}
+    (queue,) = template.find_resources("AWS::SQS::Queue").values()
+    assert queue["Properties"]["KmsMasterKeyId"] == key_arn
+    assert "SqsManagedSseEnabled" not in queue["Properties"]
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Handler": "snapshot_export.handler", "KmsKeyArn": key_arn},
+    )
+    statements = template.to_json()["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
+    by_sid = {s.get("Sid"): s for s in statements}
+    # EventBridge sends undelivered events to the queue itself and needs the key for it.
+    events = by_sid["ExportDeadLettersFromEventBridge"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert set(events["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert set(by_sid["ExportFunctionEnvironmentAndDeadLetters"]["Action"]) == {
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
+
+
+def test_a_failed_export_in_the_dead_letter_queue_raises_an_alarm_on_the_alarm_topic(
+    built: dict[str, Any],
+) -> None:
+    template = built["template"]
+    stack = built["stack"]
+    queue_id = stack.get_logical_id(stack.backups.dead_letter_queue.node.default_child)
+    topic_id = stack.get_logical_id(stack.alarms.topic.node.default_child)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "rds-ha-prod-snapshot-export-failed",
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 0,
+            "AlarmActions": [{"Ref": topic_id}],
+            "OKActions": [{"Ref": topic_id}],
+        },
+    )

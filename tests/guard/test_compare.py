@@ -504,3 +504,18 @@ def test_added_stack_is_safe(baseline):
     assert report.safe
     assert report.findings == ()
     assert report.stacks == ("App-Dev", "App-Prod")
+
+
+def test_retain_to_retain_except_on_create_is_in_place(baseline, current):
+    # RetainExceptOnCreate keeps the resource on every update and delete, like Retain; it differs
+    # only when the create that made the resource rolls back, which cannot happen to a resource
+    # that is already deployed.
+    resources(baseline)["Key"]["DeletionPolicy"] = "Retain"
+    resources(current)["Key"]["DeletionPolicy"] = "RetainExceptOnCreate"
+
+    found = findings(baseline, current)
+
+    assert only(found, Category.IN_PLACE).message == (
+        "DeletionPolicy changed from Retain to RetainExceptOnCreate"
+    )
+    assert not any(f.unsafe for f in found)

@@ -1,0 +1,79 @@
+"""``rds-ha unblock-rollback``: finish a failed first create that a protected database blocks."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from rds_ha.cli import ops_rollback, waiting
+from rds_ha.cli.app import app
+from rds_ha.cli.commands import DryRun, Yes, _timeout
+from rds_ha.cli.context import CliContext
+from rds_ha.cli.errors import aws_errors
+from rds_ha.cli.output import duration, emit
+from rds_ha.cli.plans import approve
+
+DEFAULT_TIMEOUT_SECONDS = 3600
+
+
+@app.command("unblock-rollback")
+@aws_errors
+def unblock_rollback(
+    ctx: typer.Context,
+    stack_name: Annotated[
+        str, typer.Argument(help="Stack in ROLLBACK_FAILED after its first create failed.")
+    ],
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    timeout: _timeout(DEFAULT_TIMEOUT_SECONDS) = DEFAULT_TIMEOUT_SECONDS,
+) -> None:
+    """Finish a failed first create whose rollback a protected database blocks.
+
+    Deletes (with a final snapshot) only the databases that this stack's failed create made,
+    then the stack, then the fixed-name log groups the deletion keeps, so that `cdk deploy` can
+    run again. Anything else is refused before a change (exit 2).
+    """
+    cli: CliContext = ctx.obj
+    cloudformation, rds = cli.client("cloudformation"), cli.client("rds")
+    recovery = ops_rollback.inspect(cloudformation, rds, stack_name)
+    if not approve(cli, recovery.plan(), yes=yes, dry_run=dry_run):
+        return
+    started = datetime.now(UTC)
+    for db in recovery.databases:
+        ops_rollback.delete_database(rds, db)
+        waiting.wait_for(
+            f"DB {db.kind} {db.identifier} to be deleted",
+            lambda db=db: ops_rollback.database_gone(rds, db),
+            timeout_seconds=timeout,
+        )
+    cloudformation.delete_stack(StackName=recovery.stack_id)
+    waiting.wait_for(
+        f"stack {stack_name} to be deleted",
+        lambda: ops_rollback.stack_gone(cloudformation, recovery.stack_id),
+        timeout_seconds=timeout,
+    )
+    if recovery.log_groups:
+        logs = cli.client("logs")
+        for name in recovery.log_groups:
+            # The stack deletion may have removed it after all.
+            with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
+                logs.delete_log_group(logGroupName=name)
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    result = {
+        "stack": stack_name,
+        "deleted_databases": [db.identifier for db in recovery.databases],
+        "final_snapshots": [db.final_snapshot for db in recovery.databases],
+        "deleted_log_groups": recovery.log_groups,
+        "seconds": round(seconds),
+    }
+    emit(
+        cli,
+        result,
+        lambda c: c.print(
+            f"Stack {stack_name} is deleted ({duration(seconds)}); final snapshots: "
+            f"{', '.join(result['final_snapshots'])}. Run `cdk deploy` again."
+        ),
+    )
