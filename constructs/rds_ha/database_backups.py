@@ -804,6 +804,7 @@ class DatabaseBackups(Construct):
             )
 
         snapshots = [rds_arn("snapshot", "*"), rds_arn("cluster-snapshot", "*")]
+        ec2_resources = stack.format_arn(service="ec2", resource="*", resource_name="*")
         policy = iam.ManagedPolicy(
             self,
             "ExportFunctionPolicy",
@@ -838,19 +839,28 @@ class DatabaseBackups(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[self.export_log_group.log_group_arn],
                 ),
-                # What AWSLambdaVPCAccessExecutionRole grants; EC2 has no resource-level
-                # permissions for describing network interfaces.
+                # What AWSLambdaVPCAccessExecutionRole grants, split by what EC2 can scope.
+                # Describing network interfaces and subnets has no resource-level permissions
+                # (Service Authorization Reference, Amazon EC2: "*" only).
+                iam.PolicyStatement(
+                    sid="VpcDescribe",
+                    actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                    resources=["*"],
+                ),
+                # The network interfaces Lambda creates in the function's subnets get ids only
+                # at run time, and Lambda checks these permissions against the function's
+                # subnets and security groups when it creates the function: scoped to EC2
+                # resources of this account and region, as the Lambda developer guide's VPC
+                # example does ("arn:aws:ec2:<region>:<account>:*/*").
                 iam.PolicyStatement(
                     sid="VpcNetworkInterfaces",
                     actions=[
                         "ec2:CreateNetworkInterface",
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeSubnets",
                         "ec2:DeleteNetworkInterface",
                         "ec2:AssignPrivateIpAddresses",
                         "ec2:UnassignPrivateIpAddresses",
                     ],
-                    resources=["*"],
+                    resources=[ec2_resources],
                 ),
             ],
         )
@@ -858,8 +868,10 @@ class DatabaseBackups(Construct):
             "Snapshot names are chosen by RDS and AWS Backup at run time (rds:..., "
             "awsbackup:job-...), so snapshot ARNs can only be matched by a pattern, limited to "
             "this account and region; the function asks RDS whether each snapshot belongs to its "
-            "database. '*' is for Lambda's VPC networking (as in AWSLambdaVPCAccessExecutionRole): "
-            "EC2 has no resource-level permissions for describing network interfaces."
+            "database. Lambda's VPC networking (as in AWSLambdaVPCAccessExecutionRole): EC2 has "
+            "no resource-level permissions for describing network interfaces and subnets ('*'), "
+            "and the network interfaces Lambda creates and deletes get ids only at run time "
+            "(EC2 resources of this account and region)."
         )
         # cdk-nag names each wildcard resource as it reads it from the template.
         Validations.of(policy).acknowledge(
@@ -867,7 +879,11 @@ class DatabaseBackups(Construct):
                 Acknowledgment(
                     id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{arn}]", reason=reason
                 )
-                for arn in ("*", *(nag_finding_text(self, snapshot) for snapshot in snapshots))
+                for arn in (
+                    "*",
+                    nag_finding_text(self, ec2_resources),
+                    *(nag_finding_text(self, snapshot) for snapshot in snapshots),
+                )
             )
         )
         return policy
