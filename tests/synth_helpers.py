@@ -15,6 +15,10 @@ from stacks.compliance import PACKS, add_compliance_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_ENV = cdk.Environment(account="111111111111", region="eu-west-1")
+# cdk.json's @aws-cdk/core:annotationsInValidationReport copies construct annotations (the
+# construct's own warnings, e.g. rds-ha:no-dr-copy) into the validation report under this
+# source. They are not policy findings; tests assert them with ``Annotations.from_stack``.
+ANNOTATIONS_REPORT = "Construct Annotations"
 
 
 def project_context() -> dict[str, Any]:
@@ -66,6 +70,7 @@ class ComplianceSynth:
         self.violations = [
             f"{violation['ruleName']} ({violation['severity']}) at {construct['constructPath']}"
             for plugin in report["pluginReports"]
+            if plugin["pluginName"] != ANNOTATIONS_REPORT
             for violation in plugin["violations"]
             for construct in violation["violatingConstructs"]
         ]
@@ -74,7 +79,7 @@ class ComplianceSynth:
         self.acknowledged = [
             f"{violation['ruleName']} at {violation['acknowledgedAt']}: {violation['reason']}"
             for plugin in report["pluginReports"]
-            if plugin["pluginName"] != "CloudFormation Validate"
+            if plugin["pluginName"] not in ("CloudFormation Validate", ANNOTATIONS_REPORT)
             for violation in plugin.get("suppressedViolations", [])
         ]
 
