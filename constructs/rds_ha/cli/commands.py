@@ -30,8 +30,8 @@ from rds_ha.cli.databases import (
     require_instance,
 )
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
-from rds_ha.cli.output import duration, emit, table
-from rds_ha.cli.plans import approve
+from rds_ha.cli.output import Timing, duration, emit, table, timing_line, utc
+from rds_ha.cli.plans import approve, require_confirmation_possible
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan and change nothing.")]
@@ -53,6 +53,11 @@ def _cli(ctx: typer.Context) -> CliContext:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _begin() -> Timing:
+    """Start timing a change (after the confirmation: waiting for the operator is not counted)."""
+    return Timing.begin(_now(), waiting.DEFAULT_TIMER.clock)
 
 
 def _status_style(status: str) -> Text:
@@ -126,6 +131,7 @@ def failover(
 ) -> None:
     """Fail over to the standby (forced failover) and report the time and the AZ change."""
     cli = _cli(ctx)
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     if target_instance is not None:
@@ -136,12 +142,14 @@ def failover(
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
     timer = waiting.DEFAULT_TIMER
+    timing = _begin()
     started = timer.clock()
     ops_failover.start_failover(rds, database, target_instance)
     after = ops_failover.wait_for_failover(
         rds, database, before, timeout_seconds=timeout, timer=timer
     )
     seconds = timer.clock() - started
+    times = timing.end()
     data = {
         "database": database.identifier,
         "writer_before": before.writer,
@@ -149,15 +157,17 @@ def failover(
         "writer_after": after.writer,
         "az_after": after.az,
         "seconds": round(seconds, 1),
+        **times,
     }
-    emit(
-        cli,
-        data,
-        lambda c: c.print(
-            f"Failed over {database.identifier} in {duration(seconds)}: "
+
+    def render(console: Console) -> None:
+        console.print(
+            f"Failover of {database.identifier} complete in {duration(seconds)}: writer "
             f"{before.writer} in {before.az} -> {after.writer} in {after.az}."
-        ),
-    )
+        )
+        console.print(timing_line(times))
+
+    emit(cli, data, render)
 
 
 @app.command()
@@ -177,6 +187,7 @@ def restore(
 ) -> None:
     """Restore to a point in time into a new instance configured like the source."""
     cli = _cli(ctx)
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     if (to is None) == (not latest):
         raise UnsafeOperationError("give exactly one of --to TIME or --latest.")
     restore_time = ops_restore.parse_restore_time(to) if to is not None else None
@@ -195,6 +206,7 @@ def restore(
         window = ops_restore.RestoreWindow(
             window.earliest, ops_restore.latest_restorable_time(rds, source) or window.latest
         )
+    timing = _begin()
     requested = _now()
     point = restore_time or window.latest
     rds.restore_db_instance_to_point_in_time(**params)
@@ -209,6 +221,7 @@ def restore(
         rds, source, restored, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
     )
     mismatches = ops_restore.verify_restored(source, restored)
+    times = timing.end()
     endpoint = restored.get("Endpoint", {})
     loss = (requested - point).total_seconds()
     data = {
@@ -220,18 +233,18 @@ def restore(
         "endpoint": f"{endpoint.get('Address')}:{endpoint.get('Port')}",
         "data_loss_window_seconds": round(loss),
         "mismatches": mismatches,
+        **times,
     }
 
     def render(console: Console) -> None:
         about = "about " if restore_time is None else ""
-        console.print(
-            f"Restored {source.identifier} as of {about}{point.isoformat()} into {target_id}."
-        )
+        console.print(f"Restored {source.identifier} as of {about}{utc(point)} into {target_id}.")
         console.print(f"Endpoint: {data['endpoint']}")
         console.print(
-            f"Data loss window: {about}{duration(loss)} (changes after {point.isoformat()} are "
+            f"Data loss window: {about}{duration(loss)} (changes after {utc(point)} are "
             f"not in {target_id})."
         )
+        console.print(timing_line(times))
 
     emit(cli, data, render)
     if mismatches:
@@ -259,6 +272,9 @@ def snapshot(
     """Take a manual snapshot, optionally export it to S3, and wait for both."""
     cli = _cli(ctx)
     ops_snapshot.check_export_options(export_to, role, kms_key)
+    if export_to:
+        # An export always asks; a plain snapshot asks only of a single-AZ instance (see below).
+        require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "snapshot")
     require_available(database, "a snapshot")
@@ -279,6 +295,7 @@ def snapshot(
     if not approve(cli, plan, yes=yes or quiet, dry_run=dry_run):
         return
     timer = waiting.DEFAULT_TIMER
+    timing = _begin()
     snap = ops_snapshot.create_snapshot(
         rds, database, snap_id, timeout_seconds=timeout, timer=timer
     )
@@ -304,11 +321,14 @@ def snapshot(
             "status": task.get("Status"),
             "location": f"s3://{export_to}/{task_id}/",
         }
+    times = timing.end()
+    data.update(times)
 
     def render(console: Console) -> None:
         console.print(f"Snapshot {snap_id} of {database.identifier} is available.")
         if data["export"]:
             console.print(f"Exported to {data['export']['location']} ({data['export']['status']}).")
+        console.print(timing_line(times))
 
     emit(cli, data, render)
 
@@ -336,6 +356,7 @@ def scale_up(
 ) -> None:
     """Change the instance class (Multi-AZ: standby first, then a failover)."""
     cli = _cli(ctx)
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "scale-up")
     change = ops_scale.check_class_change(database, to, allow_downsize=allow_downsize)
@@ -344,14 +365,17 @@ def scale_up(
     plan = ops_scale.plan_scale(database, change, now=now, warning=warning, pending=pending)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
+    timing = _begin()
     result = ops_scale.apply_scale(
         rds, database, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
     )
+    times = timing.end()
     data = {
         "database": database.identifier,
         "from": change.current.name,
         "to": change.target.name,
         **result,
+        **times,
     }
 
     def render(console: Console) -> None:
@@ -364,6 +388,7 @@ def scale_up(
         else:
             took = f" in {duration(result['seconds'])}" if "seconds" in result else ""
             console.print(f"{database.identifier} now runs {result['instance_class']}{took}.")
+        console.print(timing_line(times))
 
     emit(cli, data, render)
 
@@ -388,6 +413,8 @@ def maintenance(
 ) -> None:
     """List pending maintenance actions; with --apply, apply them."""
     cli = _cli(ctx)
+    if apply is not None:
+        require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     actions = ops_maintenance.describe_actions(rds, database)
@@ -398,6 +425,7 @@ def maintenance(
         plan = ops_maintenance.plan_maintenance(database, actions, apply.value)
         if not approve(cli, plan, yes=yes, dry_run=dry_run):
             return
+        timing = _begin()
         waited = ops_maintenance.apply_actions(
             rds,
             database,
@@ -406,7 +434,7 @@ def maintenance(
             timeout_seconds=timeout,
             timer=waiting.DEFAULT_TIMER,
         )
-        applied = {"opt_in_type": apply.value, "seconds": waited}
+        applied = {"opt_in_type": apply.value, "seconds": waited, **timing.end()}
     data = {"database": database.identifier, "pending": actions, "applied": applied}
 
     def render(console: Console) -> None:
@@ -432,6 +460,7 @@ def maintenance(
         )
         if applied:
             console.print(f"Applied ({applied['opt_in_type']}).")
+            console.print(timing_line(applied))
 
     emit(cli, data, render)
 
