@@ -52,6 +52,25 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
     return front + rest
 
 
+def _readable(param: Any) -> None:
+    """Help that reads at 80 columns: a value option shows its name as metavar (``--days DAYS``,
+    not ``<int range>``), a flag only its positive form (``--allow-downsize``)."""
+    if getattr(param, "is_flag", False):
+        param.secondary_opts = []
+        param.show_default = False
+    elif param.metavar is None and param.name and not _is_choice(param):
+        param.metavar = param.name.upper()
+    if getattr(param, "param_type_name", "") == "argument":
+        # typer shows an argument as "{DB_ID}" in the usage and "DB_ID <str>" in the list.
+        name = param.metavar
+        param.display_type_rich = lambda ctx: ""
+        param._usage_display_name = lambda: name
+
+
+def _is_choice(param: Any) -> bool:
+    return "choice" in type(getattr(param, "type", None)).__name__.lower()
+
+
 def _wants_json(args: Sequence[str]) -> bool:
     """Whether the (hoisted) command line asks for JSON output; the last --output wins."""
     wanted = False
@@ -73,6 +92,19 @@ class RdsHaGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         for command in self.commands.values():
             command.epilog = command.epilog or EXIT_CODES
+            for param in command.params:
+                _readable(param)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # click cuts each summary to one line ("use it..."); help must be whole, so wrap instead.
+        rows = [
+            (name, command.help.split("\n\n")[0].strip() if command.help else "")
+            for name, command in self.commands.items()
+            if not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -42,7 +42,10 @@ def _timeout(default: int) -> Any:
     return Annotated[
         int,
         typer.Option(
-            "--timeout", min=1, help=f"Seconds to wait before giving up (default {default})."
+            "--timeout",
+            min=1,
+            metavar="SECONDS",
+            help=f"Seconds to wait before giving up (default {default}).",
         ),
     ]
 
@@ -73,10 +76,22 @@ def doctor(
     *,
     skip: Annotated[
         list[str] | None,
-        typer.Option("--skip", help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}."),
+        typer.Option(
+            "--skip",
+            metavar="CHECK",
+            help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}.",
+        ),
     ] = None,
-    min_backup_retention_days: Annotated[int, typer.Option(min=1, max=35)] = 7,
-    max_data_loss_minutes: Annotated[float, typer.Option(min=1)] = 15.0,
+    min_backup_retention_days: Annotated[
+        int,
+        typer.Option(min=1, max=35, metavar="DAYS", help="Fail below this backup retention."),
+    ] = 7,
+    max_data_loss_minutes: Annotated[
+        float,
+        typer.Option(
+            min=1, metavar="MINUTES", help="Fail when the latest restorable time is older."
+        ),
+    ] = 15.0,
 ) -> None:
     """Audit a live database; exit 1 if any check fails (use it to gate CI)."""
     cli = _cli(ctx)
@@ -123,7 +138,7 @@ def failover(
     db_id: DbId,
     *,
     target_instance: Annotated[
-        str | None, typer.Option(help="DB cluster only: the reader to promote.")
+        str | None, typer.Option(metavar="INSTANCE", help="DB cluster only: the reader to promote.")
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
@@ -176,9 +191,11 @@ def restore(
     ctx: typer.Context,
     db_id: DbId,
     *,
-    target: Annotated[str, typer.Option("--target", help="Identifier of the new instance.")],
+    target: Annotated[
+        str, typer.Option("--target", metavar="NEW_ID", help="Identifier of the new instance.")
+    ],
     to: Annotated[
-        str | None, typer.Option("--to", help="Restore time, ISO 8601 with offset.")
+        str | None, typer.Option("--to", metavar="TIME", help="Restore time, ISO 8601 with offset.")
     ] = None,
     latest: Annotated[bool, typer.Option("--latest", help="Latest restorable time.")] = False,
     yes: Yes = False,
@@ -260,11 +277,17 @@ def snapshot(
     db_id: DbId,
     *,
     snapshot_id: Annotated[
-        str | None, typer.Option(help="Default: <DB_ID>-rds-ha-<UTC timestamp>.")
+        str | None, typer.Option(metavar="ID", help="Default: <DB_ID>-rds-ha-<UTC timestamp>.")
     ] = None,
-    export_to: Annotated[str | None, typer.Option(help="Export to this S3 bucket.")] = None,
-    role: Annotated[str | None, typer.Option(help="IAM role ARN RDS uses to write.")] = None,
-    kms_key: Annotated[str | None, typer.Option(help="KMS key ARN for the export.")] = None,
+    export_to: Annotated[
+        str | None, typer.Option(metavar="BUCKET", help="Export to this S3 bucket.")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(metavar="ROLE_ARN", help="IAM role ARN RDS uses to write.")
+    ] = None,
+    kms_key: Annotated[
+        str | None, typer.Option(metavar="KEY_ARN", help="KMS key ARN for the export.")
+    ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: _timeout(7200) = 7200,
@@ -339,7 +362,9 @@ def scale_up(
     ctx: typer.Context,
     db_id: DbId,
     *,
-    to: Annotated[str, typer.Option("--to", help="Target class, e.g. db.r6g.xlarge.")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="CLASS", help="Target class, e.g. db.r6g.xlarge.")
+    ],
     now: Annotated[
         bool, typer.Option("--now", help="Apply now, not in the next maintenance window.")
     ] = False,
@@ -405,7 +430,12 @@ def maintenance(
     db_id: DbId,
     *,
     apply: Annotated[
-        ApplyWhen | None, typer.Option("--apply", help="Apply the pending actions.")
+        ApplyWhen | None,
+        typer.Option(
+            "--apply",
+            metavar="WHEN",
+            help="Apply the pending actions: immediate or next-maintenance.",
+        ),
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,

@@ -30,6 +30,9 @@ def guard(
         Path, typer.Argument(help="Released cloud assembly (cdk.out) or one template.")
     ],
     current: Annotated[Path, typer.Argument(help="New cloud assembly (cdk.out) or one template.")],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list the safe (in-place) changes.")
+    ] = False,
 ) -> None:
     """Fail when CURRENT would delete, replace or unprotect a stateful resource of BASELINE."""
     cli: CliContext = ctx.obj
@@ -40,7 +43,7 @@ def guard(
     if cli.output is OutputFormat.JSON:
         typer.echo(report_to_json(report))
     else:
-        print_report(report, cli.console)
+        print_report(report, cli.console, verbose=verbose)
     if not report.safe:
         raise typer.Exit(code=1)
 
