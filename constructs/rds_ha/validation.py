@@ -80,7 +80,8 @@ def database_problems(
     parameters: Mapping[str, object],
 ) -> list[str]:
     """Every problem with these settings, or an empty list. ``engine`` or ``deployment`` is None
-    when it was itself invalid (already reported): the checks that depend on it are skipped."""
+    when it was itself invalid (already reported): the checks that depend on it are skipped, and
+    so are the checks of any other setting given as None."""
     problems: list[str] = []
     numbers = {
         "allocated_storage_gib": allocated_storage_gib,
@@ -98,12 +99,15 @@ def database_problems(
         "master_username": master_username,
     }
     wrong = {
-        field: problem
+        field: None if value is None else problem
         for field, value in {**numbers, **texts}.items()
-        if _known(value)
-        and (problem := (_whole_number if field in numbers else _text)(field, value))
+        if value is None
+        or (
+            _known(value)
+            and (problem := (_whole_number if field in numbers else _text)(field, value))
+        )
     }
-    problems += wrong.values()
+    problems += [problem for problem in wrong.values() if problem]
 
     def ok(*fields: str) -> bool:
         return not any(field in wrong for field in fields)
