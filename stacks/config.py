@@ -23,7 +23,7 @@ from rds_ha.alarm_thresholds import (
 )
 from rds_ha.engines import PROFILES, Deployment, Engine
 from rds_ha.errors import ConfigurationError
-from rds_ha.validation import database_problems
+from rds_ha.validation import coerce_choice, database_problems
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "environments.toml"
 
@@ -211,7 +211,13 @@ class EnvironmentConfig(_Strict):
         )
         if self.is_production:
             problems += self._production_problems()
-        problems += self._alarm_problems()
+        # An instance class already reported (a typo) is not reported again by the alarms.
+        class_reported = any(p.startswith("instance_class=") for p in problems)
+        problems += [
+            problem
+            for problem in self._alarm_problems()
+            if not (class_reported and problem.startswith("instance_class="))
+        ]
         return problems
 
     @property
@@ -287,6 +293,47 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{location}={error['input']!r}: {message}"
 
 
+def _partial_problems(name: str, table: dict[str, Any], flagged: set[str]) -> list[str]:
+    """The database rules applied to the keys of a table that failed type validation, so that
+    one bad key does not hide the others' problems. Keys the type check flagged or that are
+    missing are skipped (they are reported already)."""
+    fields = EnvironmentConfig.model_fields
+
+    def value(key: str) -> Any:
+        if key in flagged:
+            return None
+        if key in table:
+            return table[key]
+        default = fields[key].default
+        return None if fields[key].is_required() else default
+
+    engine, _ = coerce_choice("engine", value("engine"), Engine)
+    deployment, _ = coerce_choice("deployment", value("deployment"), Deployment)
+    port = value("port") or (PROFILES[engine].port if engine else None)
+    parameters = value("parameters")
+    problems = database_problems(
+        engine=engine,
+        deployment=deployment,
+        engine_version=value("engine_version"),
+        instance_class=value("instance_class"),
+        region=value("region") if isinstance(value("region"), str) else None,
+        identifier=value("database_identifier") or f"rds-ha-{name}",
+        allocated_storage_gib=value("allocated_storage_gib"),
+        max_allocated_storage_gib=value("max_allocated_storage_gib"),
+        backup_retention_days=value("backup_retention_days"),
+        backup_window=value("backup_window"),
+        maintenance_window=value("maintenance_window"),
+        monitoring_interval_seconds=value("monitoring_interval_seconds"),
+        port=port,
+        master_username=value("master_username"),
+        parameters=parameters if isinstance(parameters, dict) else {},
+    )
+    # The type check already named these keys: keep only the rules' own problems.
+    return [
+        p for p in problems if "must be a whole number" not in p and "must be a string" not in p
+    ]
+
+
 def parse_config(data: dict[str, Any], source: str = "environments.toml") -> AppConfig:
     """Validate raw TOML data; raises ConfigurationError listing every problem."""
     environments = data.get("environments")
@@ -310,11 +357,14 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
             environment = EnvironmentConfig.model_validate({**table, "name": name})
         except ValidationError as error:
             problems += [f"[{name}] {_describe(e)}" for e in error.errors()]
+            flagged = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+            problems += [f"[{name}] {p}" for p in _partial_problems(name, table, flagged)]
             continue
         problems += [f"[{name}] {problem}" for problem in environment.problems()]
         parsed[name] = environment
     if problems:
-        raise ConfigurationError(source, problems)
+        # Each problem once, in the order found.
+        raise ConfigurationError(source, list(dict.fromkeys(problems)))
     return AppConfig(environments=parsed)
 
 

@@ -168,3 +168,29 @@ def test_a_missing_or_malformed_file_is_a_clear_error(tmp_path) -> None:
     broken.write_text("[environments.dev\n")
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         load_config(broken)
+
+
+def test_an_invalid_deployment_does_not_hide_the_other_problems_of_its_environment() -> None:
+    problems = _problems(
+        _config(
+            dev=_with(deployment="multi-az", backup_retention_days=0, instance_class="db.m7g.larg"),
+            staging=_with(port="5432x", backup_window="02:00-02:10"),
+        )
+    )
+
+    assert problems[0].startswith("[dev] deployment='multi-az': Input should be")
+    assert any(p.startswith("[dev] backup_retention_days=0: must be 1-35") for p in problems)
+    assert any(p.startswith("[dev] instance_class='db.m7g.larg'") for p in problems)
+    assert any(p.startswith("[staging] port='5432x'") for p in problems)
+    assert any(p.startswith("[staging] backup_window: '02:00-02:10'") for p in problems)
+    assert len(problems) == 5
+    assert len(set(problems)) == len(problems)
+
+
+def test_a_mistyped_instance_class_is_reported_once() -> None:
+    # The alarms also need a catalog class; the class is still one problem, not two.
+    problems = _problems(_config(dev=_with(instance_class="db.m7g.larg")))
+
+    assert len(problems) == 1
+    assert problems[0].startswith("[dev] instance_class='db.m7g.larg': ")
+    assert "nearest: db.m7g.large" in problems[0]

@@ -8,7 +8,9 @@ table.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -179,14 +181,23 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def version_problem(engine: Engine, deployment: Deployment, version: str) -> str | None:
-    """Why ``version`` cannot be used for a new database, or None when it can."""
+    """Why ``version`` cannot be used for a new database, or None when it can. The suggestions
+    are the newest offered versions of the same major (or minor) line as ``version`` ("17" ->
+    17.x), and the newest overall only when that line has none."""
     offered = available_versions(engine, deployment)
     if version in offered:
         return None
-    newest = sorted(offered, key=_version_key)[-3:]
+    ordered = sorted(offered, key=_version_key)
+    prefix = version.strip().rstrip(".")
+    same_line: list[str] = []
+    while prefix and not same_line:
+        same_line = [v for v in ordered if v == prefix or v.startswith(f"{prefix}.")]
+        prefix = prefix.rpartition(".")[0]
+    suggestions, label = (same_line[-3:], "offered") if same_line else (ordered[-3:], "newest")
     return (
         f"{version!r} is not a {PROFILES[engine].display_name} version that RDS offers for a new "
-        f"{deployment.value} database (deprecated or unknown); newest offered: {', '.join(newest)}"
+        f"{deployment.value} database (deprecated or unknown, give the full version); {label}: "
+        f"{', '.join(suggestions)}"
     )
 
 
@@ -223,10 +234,117 @@ def instance_class_problem(
     offered = available_instance_classes(engine, deployment, region)
     if not offered or instance_class in offered:
         return None
-    family = instance_class.rsplit(".", 1)[0]
-    same_family = sorted(name for name in offered if name.startswith(f"{family}."))
-    examples = same_family or sorted(offered)[:6]
+    nearest = ", ".join(nearest_classes(instance_class, offered))
     return (
         f"{instance_class!r} is not offered for {PROFILES[engine].display_name} "
-        f"{deployment.value} in {region}; e.g. {', '.join(examples)}"
+        f"{deployment.value} in {region}; nearest: {nearest}"
     )
+
+
+def nearest_classes(instance_class: str, offered: frozenset[str], count: int = 4) -> list[str]:
+    """The offered classes closest to a mistyped one (``db.r7g.larg`` -> ``db.r7g.large``, ...),
+    by spelling first, then the rest of the same family."""
+    close = difflib.get_close_matches(instance_class, sorted(offered), n=count, cutoff=0.6)
+    family = instance_class.rsplit(".", 1)[0]
+    same_family = sorted(
+        (name for name in offered if name.startswith(f"{family}.") and name not in close),
+        key=lambda name: difflib.SequenceMatcher(None, instance_class, name).ratio(),
+        reverse=True,
+    )
+    return [*close, *same_family][:count] or sorted(offered)[:count]
+
+
+@cache
+def _cfn_lint_version_classes() -> tuple[tuple[str, re.Pattern[str], frozenset[str]], ...]:
+    """cfn-lint's db_instance_class.json (rule E3062): per engine and version line, the DB
+    instance classes RDS offers."""
+    package = "cfnlint.data.schemas.extensions.aws_rds_dbinstance"
+    data = json.loads(resources.files(package).joinpath("db_instance_class.json").read_text())
+    rules = []
+    for rule in data.get("allOf", []):
+        condition = rule.get("if", {}).get("properties", {})
+        engine = condition.get("Engine", {}).get("const")
+        pattern = condition.get("EngineVersion", {}).get("pattern")
+        enum = rule.get("then", {}).get("properties", {}).get("DBInstanceClass", {}).get("enum")
+        if engine and pattern and enum:
+            rules.append((engine, re.compile(pattern), frozenset(enum)))
+    return tuple(rules)
+
+
+def classes_for_version(engine: Engine, version: str) -> frozenset[str] | None:
+    """DB instance classes RDS offers for this engine version, or None when the shipped data
+    does not know the version (then only the region's list applies)."""
+    matched = [
+        classes
+        for name, pattern, classes in _cfn_lint_version_classes()
+        if name == engine.value and pattern.match(version)
+    ]
+    return frozenset().union(*matched) if matched else None
+
+
+def version_class_problem(engine: Engine, version: str, instance_class: str) -> str | None:
+    """Why a DB instance of ``engine`` ``version`` cannot run on ``instance_class``, or None."""
+    offered = classes_for_version(engine, version)
+    if offered is None or instance_class in offered:
+        return None
+    return (
+        f"{instance_class!r} is not offered for {PROFILES[engine].display_name} {version}; "
+        f"nearest: {', '.join(nearest_classes(instance_class, offered))}"
+    )
+
+
+# Engine parameters whose values are numbers or switches, checked so that a typo fails at synth
+# rather than at deploy. RDS formulas ("{DBInstanceClassMemory/12582880}") are accepted as they
+# are: RDS evaluates them.
+_POSTGRES_NUMERIC = {
+    "max_connections": "integer",
+    "log_min_duration_statement": "integer",
+    "log_autovacuum_min_duration": "integer",
+    "work_mem": "integer",
+    "maintenance_work_mem": "integer",
+    "shared_buffers": "integer",
+    "effective_cache_size": "integer",
+    "statement_timeout": "integer",
+    "idle_in_transaction_session_timeout": "integer",
+    "lock_timeout": "integer",
+    "autovacuum_max_workers": "integer",
+    "random_page_cost": "number",
+    "rds.force_ssl": "switch",
+    "log_connections": "switch",
+    "log_disconnections": "switch",
+    "log_lock_waits": "switch",
+}
+_MYSQL_NUMERIC = {
+    "max_connections": "integer",
+    "innodb_buffer_pool_size": "integer",
+    "wait_timeout": "integer",
+    "interactive_timeout": "integer",
+    "max_allowed_packet": "integer",
+    "long_query_time": "number",
+    "require_secure_transport": "switch",
+    "slow_query_log": "switch",
+    "innodb_print_all_deadlocks": "switch",
+}
+NUMERIC_PARAMETERS: Mapping[Engine, Mapping[str, str]] = MappingProxyType(
+    {
+        Engine.POSTGRES: MappingProxyType(_POSTGRES_NUMERIC),
+        Engine.MYSQL: MappingProxyType(_MYSQL_NUMERIC),
+        Engine.MARIADB: MappingProxyType(_MYSQL_NUMERIC),
+    }
+)
+_VALUE_PATTERNS = {
+    "integer": (re.compile(r"^-?\d+$"), "a whole number"),
+    "number": (re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$"), "a number"),
+    "switch": (re.compile(r"^(0|1|on|off|true|false)$", re.I), "0, 1, on or off"),
+}
+
+
+def parameter_value_problem(engine: Engine, name: str, value: str) -> str | None:
+    """Why ``value`` is not valid for a known numeric or switch parameter, or None."""
+    kind = NUMERIC_PARAMETERS[engine].get(name)
+    if kind is None or "{" in value:
+        return None
+    pattern, allowed = _VALUE_PATTERNS[kind]
+    if pattern.match(value.strip()):
+        return None
+    return f"must be {allowed} (or an RDS formula such as '{{DBInstanceClassMemory/12582880}}')"

@@ -35,7 +35,7 @@ from rds_ha.engines import (
 from rds_ha.errors import ConfigurationError
 from rds_ha.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.nag import nag_finding_text
-from rds_ha.validation import database_problems
+from rds_ha.validation import coerce_choice, database_problems
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
@@ -47,9 +47,11 @@ class HighlyAvailableDatabase(Construct):
     Every argument is optional but ``vpc``; the defaults are the HA configuration:
 
     :param vpc: the VPC; the database goes into its isolated subnets.
-    :param engine: Default: ``Engine.POSTGRES``.
-    :param engine_version: full engine version, e.g. ``"17.9"``. Default: the engine's
-        newest version known to rds-ha (``PROFILES[engine].default_version``).
+    :param engine: ``Engine.POSTGRES``, ``MYSQL`` or ``MARIADB``; a string is read
+        case-insensitively (``"Postgres"``). Default: ``Engine.POSTGRES``.
+    :param engine_version: full engine version, e.g. ``"17.9"``. Default: the version rds-ha
+        is tested with, ``PROFILES[engine].default_version`` (PostgreSQL 17.9, MySQL 8.4.9,
+        MariaDB 11.8.6); it is not necessarily the newest RDS offers, so pin your own.
     :param deployment: Default: ``Deployment.MULTI_AZ_INSTANCE`` (a synchronous standby in a
         second AZ behind one endpoint). ``MULTI_AZ_CLUSTER`` adds two readable standbys in three
         AZs. ``SINGLE_AZ`` has no standby and carries the warning ``rds-ha:single-az``.
@@ -116,8 +118,12 @@ class HighlyAvailableDatabase(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.engine = Engine(engine)
-        self.deployment = Deployment(deployment)
+        # An invalid engine or deployment is one more problem, reported with all the others; the
+        # defaults stand in for it only to work out the remaining settings.
+        known_engine, engine_problem = coerce_choice("engine", engine, Engine)
+        known_deployment, deployment_problem = coerce_choice("deployment", deployment, Deployment)
+        self.engine = known_engine or defaults.ENGINE
+        self.deployment = known_deployment or defaults.DEPLOYMENT
         self.profile: EngineProfile = PROFILES[self.engine]
         self.engine_version = engine_version or self.profile.default_version
         self.instance_class = instance_class or defaults.instance_class_for(self.deployment)
@@ -126,9 +132,10 @@ class HighlyAvailableDatabase(Construct):
         self.allocated_storage_gib = allocated_storage_gib or defaults.allocated_storage_for(
             self.deployment
         )
-        self.max_allocated_storage_gib = (
-            max_allocated_storage_gib
-            or defaults.default_max_allocated_storage_gib(self.allocated_storage_gib)
+        self.max_allocated_storage_gib = max_allocated_storage_gib or (
+            defaults.default_max_allocated_storage_gib(self.allocated_storage_gib)
+            if isinstance(self.allocated_storage_gib, int)
+            else 0
         )
         self.backup_retention_days = backup_retention_days
         self.backup_window = backup_window
@@ -142,9 +149,10 @@ class HighlyAvailableDatabase(Construct):
             else self.profile.instance_log_types
         )
 
-        problems = database_problems(
-            engine=self.engine,
-            deployment=self.deployment,
+        problems = [p for p in (engine_problem, deployment_problem) if p]
+        problems += database_problems(
+            engine=known_engine,
+            deployment=known_deployment,
             engine_version=self.engine_version,
             instance_class=self.instance_class,
             region=stack.region,

@@ -7,6 +7,8 @@ that are unresolved CDK tokens are skipped: they are only known at deploy time.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
 
 from aws_cdk import Token
 
@@ -17,19 +19,52 @@ from rds_ha.engines import (
     Engine,
     EngineProfile,
     instance_class_problem,
+    parameter_value_problem,
+    version_class_problem,
     version_problem,
 )
 from rds_ha.windows import parse_backup_window, parse_maintenance_window, windows_overlap
 
+E = TypeVar("E", bound=StrEnum)
+
 
 def _known(value: object) -> bool:
-    return not (isinstance(value, str) and Token.is_unresolved(value))
+    return not (isinstance(value, str | int | float) and Token.is_unresolved(value))
+
+
+def coerce_choice(field: str, value: object, choices: type[E]) -> tuple[E | None, str | None]:
+    """``value`` as a member of ``choices``, read case-insensitively from its value or its name
+    (``"Postgres"``, ``"MULTI_AZ_INSTANCE"``); otherwise None and a problem listing the allowed
+    values."""
+    if isinstance(value, choices):
+        return value, None
+    if isinstance(value, str):
+        folded = value.strip().lower()
+        for member in choices:
+            if folded in (member.value, member.name.lower()):
+                return member, None
+    allowed = ", ".join(repr(member.value) for member in choices)
+    return None, f"{field}={value!r}: must be one of {allowed}"
+
+
+def _whole_number(field: str, value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None
+    return f"{field}={value!r}: must be a whole number (int), not {type(value).__name__}"
+
+
+def _text(field: str, value: object) -> str | None:
+    return (
+        None
+        if isinstance(value, str)
+        else (f"{field}={value!r}: must be a string, not {type(value).__name__}")
+    )
 
 
 def database_problems(
     *,
-    engine: Engine,
-    deployment: Deployment,
+    engine: Engine | None,
+    deployment: Deployment | None,
     engine_version: str,
     instance_class: str,
     region: str | None,
@@ -44,18 +79,65 @@ def database_problems(
     master_username: str,
     parameters: Mapping[str, object],
 ) -> list[str]:
-    """Every problem with these settings, or an empty list."""
-    profile = PROFILES[engine]
+    """Every problem with these settings, or an empty list. ``engine`` or ``deployment`` is None
+    when it was itself invalid (already reported): the checks that depend on it are skipped, and
+    so are the checks of any other setting given as None."""
     problems: list[str] = []
-    if _known(identifier) and not defaults.IDENTIFIER_PATTERN.match(identifier):
+    numbers = {
+        "allocated_storage_gib": allocated_storage_gib,
+        "max_allocated_storage_gib": max_allocated_storage_gib,
+        "backup_retention_days": backup_retention_days,
+        "monitoring_interval_seconds": monitoring_interval_seconds,
+        "port": port,
+    }
+    texts = {
+        "engine_version": engine_version,
+        "instance_class": instance_class,
+        "identifier": identifier,
+        "backup_window": backup_window,
+        "maintenance_window": maintenance_window,
+        "master_username": master_username,
+    }
+    wrong = {
+        field: None if value is None else problem
+        for field, value in {**numbers, **texts}.items()
+        if value is None
+        or (
+            _known(value)
+            and (problem := (_whole_number if field in numbers else _text)(field, value))
+        )
+    }
+    problems += [problem for problem in wrong.values() if problem]
+
+    def ok(*fields: str) -> bool:
+        return not any(field in wrong for field in fields)
+
+    if (
+        ok("identifier")
+        and _known(identifier)
+        and not defaults.IDENTIFIER_PATTERN.match(identifier)
+    ):
         problems.append(
             f"identifier={identifier!r}: must be 1-63 lower-case letters, digits or hyphens, "
             "start with a letter, and have no trailing or double hyphen"
         )
-    problems += _engine_problems(profile, deployment, engine_version)
-    problems += _instance_class_problems(profile, deployment, region, instance_class)
-    problems += _storage_problems(deployment, allocated_storage_gib, max_allocated_storage_gib)
-    if not (
+    profile = PROFILES[engine] if engine is not None else None
+    # With an invalid deployment (reported already), version and class are checked as for the
+    # default deployment rather than not at all.
+    checked = deployment or defaults.DEPLOYMENT
+    if profile is not None and ok("engine_version"):
+        problems += _engine_problems(profile, checked, engine_version)
+    if ok("instance_class"):
+        problems += _instance_class_problems(
+            profile,
+            checked,
+            region,
+            instance_class,
+            engine_version if ok("engine_version") else None,
+        )
+    if ok("allocated_storage_gib", "max_allocated_storage_gib"):
+        problems += _storage_problems(deployment, allocated_storage_gib, max_allocated_storage_gib)
+    if ok("backup_retention_days") and not (
         defaults.MIN_BACKUP_RETENTION_DAYS
         <= backup_retention_days
         <= defaults.MAX_BACKUP_RETENTION_DAYS
@@ -64,15 +146,19 @@ def database_problems(
             f"backup_retention_days={backup_retention_days}: must be 1-35 (automated backups "
             "and point-in-time restore cannot be switched off)"
         )
-    problems += _window_problems(backup_window, maintenance_window)
-    if monitoring_interval_seconds not in defaults.MONITORING_INTERVALS_SECONDS:
+    if ok("backup_window", "maintenance_window"):
+        problems += _window_problems(backup_window, maintenance_window)
+    if (
+        ok("monitoring_interval_seconds")
+        and monitoring_interval_seconds not in defaults.MONITORING_INTERVALS_SECONDS
+    ):
         problems.append(
             f"monitoring_interval_seconds={monitoring_interval_seconds}: must be one of "
             f"{', '.join(map(str, defaults.MONITORING_INTERVALS_SECONDS))}"
         )
-    if not defaults.MIN_PORT <= port <= defaults.MAX_PORT:
+    if ok("port") and not defaults.MIN_PORT <= port <= defaults.MAX_PORT:
         problems.append(f"port={port}: must be {defaults.MIN_PORT}-{defaults.MAX_PORT}")
-    if (
+    if ok("master_username") and (
         not master_username.isidentifier()
         or not master_username[:1].isalpha()
         or len(master_username) > 16
@@ -81,7 +167,8 @@ def database_problems(
             f"master_username={master_username!r}: must be 1-16 letters, digits or underscores, "
             "starting with a letter"
         )
-    problems += parameter_problems(profile, parameters)
+    if profile is not None:
+        problems += parameter_problems(profile, parameters)
     return problems
 
 
@@ -99,22 +186,36 @@ def _engine_problems(profile: EngineProfile, deployment: Deployment, version: st
 
 
 def _instance_class_problems(
-    profile: EngineProfile, deployment: Deployment, region: str | None, instance_class: str
+    profile: EngineProfile | None,
+    deployment: Deployment | None,
+    region: str | None,
+    instance_class: str,
+    version: str | None,
 ) -> list[str]:
+    """One problem at most: the first rule the class breaks (its form, the region's offer, then
+    the engine version's offer)."""
     if not _known(instance_class):
         return []
     if not defaults.INSTANCE_CLASS_PATTERN.match(instance_class):
         return [
             f"instance_class={instance_class!r}: must be an RDS instance class like 'db.m7g.large'"
         ]
+    if profile is None or deployment is None:
+        return []
+    problem = None
     if region and _known(region):
         problem = instance_class_problem(profile.engine, deployment, region, instance_class)
-        if problem:
-            return [f"instance_class={instance_class!r}: {problem}"]
-    return []
+    if (
+        problem is None
+        and version
+        and _known(version)
+        and deployment is not Deployment.MULTI_AZ_CLUSTER
+    ):
+        problem = version_class_problem(profile.engine, version, instance_class)
+    return [f"instance_class={instance_class!r}: {problem}"] if problem else []
 
 
-def _storage_problems(deployment: Deployment, allocated: int, maximum: int) -> list[str]:
+def _storage_problems(deployment: Deployment | None, allocated: int, maximum: int) -> list[str]:
     problems = []
     if not defaults.MIN_STORAGE_GIB <= allocated <= defaults.MAX_STORAGE_GIB:
         problems.append(f"allocated_storage_gib={allocated}: gp3 storage must be 20-65536 GiB")
@@ -157,6 +258,11 @@ def parameter_problems(profile: EngineProfile, parameters: Mapping[str, object])
     problems = []
     for name, value in parameters.items():
         text = str(value)
+        if not _known(value):
+            continue
+        value_problem = parameter_value_problem(profile.engine, name, text)
+        if value_problem:
+            problems.append(f"parameters.{name}={text!r}: {value_problem}")
         if name in profile.foreign_parameters:
             problems.append(
                 f"parameters.{name}: not a {profile.display_name} parameter (it belongs to "

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from rds_ha.cli import waiting
+from rds_ha.cli import plans, waiting
 from rds_ha.cli.app import app
 from rds_ha.cli.context import CliContext
 
@@ -132,6 +132,12 @@ def invoke() -> Any:
         return runner.invoke(app, list(args), input=input)
 
     return run
+
+
+@pytest.fixture
+def interactive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as if stdin were a terminal, so the confirmation prompt reads the test's input."""
+    monkeypatch.setattr(plans, "stdin_is_interactive", lambda: True)
 
 
 @pytest.fixture

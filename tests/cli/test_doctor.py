@@ -57,7 +57,31 @@ def test_doctor_passes_a_compliant_multi_az_instance(rds, cloudwatch, invoke):
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["passed"] is True
-    assert set(statuses(result).values()) == {"pass", "skipped"}
+    # moto does not report SecondaryAvailabilityZone, so the standby is not confirmed (warn);
+    # the pass with a reported standby is tested on the check itself below.
+    checks = statuses(result)
+    assert checks.pop("multi-az") == "warn"
+    assert set(checks.values()) == {"pass", "skipped"}
+
+
+@pytest.mark.parametrize(
+    ("standby", "status", "detail"),
+    [
+        ("us-east-1b", "pass", "primary in us-east-1a, standby in us-east-1b"),
+        (None, "warn", "Multi-AZ on, primary in us-east-1a, but no standby AZ reported"),
+    ],
+)
+def test_multi_az_passes_only_with_a_known_standby(standby, status, detail):
+    raw = {"DBInstanceIdentifier": "orders-db", "MultiAZ": True, "AvailabilityZone": "us-east-1a"}
+    if standby:
+        raw["SecondaryAvailabilityZone"] = standby
+    database = Database(INSTANCE, raw)
+
+    check = ops_doctor.check_multi_az(database, None, None, datetime.now(UTC))
+
+    assert check.status == status
+    assert check.detail.startswith(detail)
+    assert "unknown" not in check.detail
 
 
 def test_doctor_fails_a_risky_instance_with_exit_code_1(rds, invoke):

@@ -95,13 +95,13 @@ def test_failover_dry_run_prints_the_plan_and_reboots_nothing(invoke, use_client
     stub.assert_no_pending_responses()
 
 
-def test_failover_stops_when_the_operator_declines(invoke, use_client):
+def test_failover_stops_when_the_operator_declines(invoke, use_client, interactive):
     stub = _stubbed(use_client, _instance(), reboot=False)
 
     result = invoke("failover", "orders-db", input="n\n")
 
-    assert result.exit_code == 1
-    assert "cancelled at the confirmation prompt; nothing was changed" in plain(result.stderr)
+    assert result.exit_code == 3
+    assert "declined at the confirmation prompt; nothing was changed" in plain(result.stderr)
     stub.assert_no_pending_responses()
 
 

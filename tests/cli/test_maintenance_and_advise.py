@@ -75,7 +75,7 @@ def test_maintenance_lists_pending_actions(stub, invoke):
     [action] = json.loads(result.stdout)["pending"]
     assert (action["action"], action["forced_apply_date"]) == (
         "system-update",
-        "2026-12-01T05:00:00+00:00",
+        "2026-12-01T05:00:00Z",
     )
 
 

@@ -202,7 +202,7 @@ def test_restore_refuses_a_time_outside_the_window_before_creating_anything(invo
         stub.assert_no_pending_responses()  # no restore call was queued, so none was made
 
     assert result.exit_code == 2
-    assert "outside the restore window of orders-db: 2026-11-01T00:00:00+00:00 to " in plain(
+    assert "outside the restore window of orders-db: 2026-11-01T00:00:00Z to " in plain(
         result.stderr
     )
 
@@ -217,12 +217,18 @@ def test_restore_window_ignores_retained_backups_of_a_deleted_namesake(invoke, u
 
     with stub:
         result = invoke(
-            "restore", "orders-db", "--target", "orders-restored", "--to", "2026-10-15T00:00:00Z"
+            "restore",
+            "orders-db",
+            "--target",
+            "orders-restored",
+            "--to",
+            "2026-10-15T00:00:00Z",
+            "--yes",
         )
         stub.assert_no_pending_responses()
 
     assert result.exit_code == 2
-    assert "outside the restore window of orders-db: 2026-11-01T00:00:00+00:00 to " in plain(
+    assert "outside the restore window of orders-db: 2026-11-01T00:00:00Z to " in plain(
         result.stderr
     )
 
@@ -341,7 +347,7 @@ def test_restore_passes_every_source_setting_and_applies_the_rest_afterwards(inv
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["endpoint"] == "orders-restored.x.rds.amazonaws.com:6543"
-    assert report["restore_time"] == "2026-11-03T02:15:00+00:00"
+    assert report["restore_time"] == "2026-11-03T02:15:00Z"
     assert report["mismatches"] == []
 
 
@@ -371,4 +377,4 @@ def test_restore_reports_every_setting_the_new_instance_lacks(invoke, use_client
     assert result.exit_code == 1
     assert "EnableIAMDatabaseAuthentication: source True, restored False" in plain(result.stderr)
     assert "Port: source 6543, restored 5432" in plain(result.stderr)
-    assert "as of about 2026-11-03T02:55:00+00:00" in plain(result.stdout)
+    assert "as of about 2026-11-03T02:55:00Z" in plain(result.stdout)

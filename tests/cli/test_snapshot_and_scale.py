@@ -68,12 +68,12 @@ def _export_args(*extra: str) -> list[str]:
     return ["--export-to", "orders-exports", "--role", ROLE, "--kms-key", KMS_KEY, *extra]
 
 
-def test_snapshot_export_asks_first_even_on_multi_az(rds, invoke):
+def test_snapshot_export_asks_first_even_on_multi_az(rds, invoke, interactive):
     create_instance(rds)  # Multi-AZ: a plain snapshot would not ask
 
     result = invoke("snapshot", "orders-db", *_export_args(), input="n\n")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "copies the database's data into the bucket" in plain(result.stdout)
     assert snapshot_ids(rds) == []
 
@@ -197,12 +197,12 @@ def test_snapshot_refuses_an_existing_snapshot_id(rds, invoke):
     assert snapshot_ids(rds) == ["taken"]
 
 
-def test_snapshot_of_a_single_az_instance_asks_first(rds, invoke):
+def test_snapshot_of_a_single_az_instance_asks_first(rds, invoke, interactive):
     create_instance(rds, MultiAZ=False)
 
     result = invoke("snapshot", "orders-db", input="n\n")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "pauses I/O" in plain(result.stdout)
     assert snapshot_ids(rds) == []
 

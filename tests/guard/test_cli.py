@@ -24,19 +24,53 @@ def test_identical_assemblies_exit_0(baseline, current, write_assembly):
     result = invoke("guard", str(old), str(new))
 
     assert result.exit_code == 0, result.output
-    assert "Safe: no stateful resource is deleted or replaced (1 stack(s))." in result.output
+    assert result.output.splitlines() == [
+        "Safe: no stateful resource is deleted or replaced "
+        "(1 stack(s), 0 unsafe finding(s), 0 safe change(s))."
+    ]
 
 
-def test_in_place_change_is_listed_and_exits_0(baseline, current, write_assembly):
+def test_in_place_change_is_counted_and_listed_only_with_verbose(baseline, current, write_assembly):
     current["Resources"]["Database"]["Properties"]["DBInstanceClass"] = "db.r7g.large"
     old = write_assembly("released", {"App-Prod": baseline})
     new = write_assembly("cdk.out", {"App-Prod": current})
 
-    result = invoke("guard", str(old), str(new))
+    quiet = invoke("guard", str(old), str(new))
+    verbose = invoke("guard", str(old), str(new), "--verbose")
 
-    assert result.exit_code == 0, result.output
-    assert "DBInstanceClass" in result.output
-    assert "in-place" in result.output
+    assert quiet.exit_code == verbose.exit_code == 0, quiet.output
+    assert quiet.output.splitlines() == [
+        "Safe: no stateful resource is deleted or replaced "
+        "(1 stack(s), 0 unsafe finding(s), 1 safe change(s)).",
+        "1 safe change(s) not listed; --verbose lists them.",
+    ]
+    assert verbose.output.splitlines()[1].startswith(
+        "ok in-place App-Prod/Database (AWS::RDS::DBInstance): "
+    )
+    assert verbose.output.splitlines()[1].endswith(
+        "[DBInstanceClass: db.t4g.medium -> db.r7g.large]"
+    )
+
+
+def test_report_at_80_columns_is_one_whole_line_per_unsafe_finding(
+    baseline, current, write_assembly
+):
+    # What a CI log shows: no table, no cell wrapped to a few characters, nothing cut.
+    current["Resources"]["Database"]["Properties"]["StorageEncrypted"] = False
+    for alarm in ("CpuAlarm",):
+        current["Resources"][alarm]["Properties"]["Threshold"] = 99
+    old = write_assembly("released", {"App-Prod": baseline})
+    new = write_assembly("cdk.out", {"App-Prod": current})
+
+    result = runner.invoke(app, ["guard", str(old), str(new)], env={"COLUMNS": "80"})
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Unsafe: 1 finding(s) would delete, replace or unprotect")
+    assert lines[0].endswith("(1 stack(s), 1 unsafe finding(s), 1 safe change(s)).")
+    assert lines[1].startswith("UNSAFE replaced App-Prod/Database (AWS::RDS::DBInstance): would")
+    assert lines[1].endswith("[StorageEncrypted: true -> false]")
+    assert lines[2:] == ["1 safe change(s) not listed; --verbose lists them."]
 
 
 def test_unsafe_change_exits_1_and_names_stack_resource_and_reason(
@@ -50,8 +84,8 @@ def test_unsafe_change_exits_1_and_names_stack_resource_and_reason(
 
     assert result.exit_code == 1, result.output
     assert (
-        "UNSAFE App-Prod/Database: would be replaced: create-only property StorageEncrypted "
-        "changed" in result.output
+        "UNSAFE replaced App-Prod/Database (AWS::RDS::DBInstance): would be replaced: "
+        "create-only property StorageEncrypted changed" in result.output
     )
     assert "Unsafe: 1 finding(s)" in result.output
 
@@ -153,7 +187,7 @@ def test_text_output_shows_values_that_look_like_rich_markup(baseline, current, 
     old = write_assembly("released", {"App-Prod": baseline})
     new = write_assembly("cdk.out", {"App-Prod": current})
 
-    result = invoke("guard", str(old), str(new))
+    result = invoke("guard", str(old), str(new), "--verbose")
 
     assert result.exit_code == 0, result.output
     assert "CPU [bold] over -> CPU [/] over" in result.output

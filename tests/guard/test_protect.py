@@ -10,6 +10,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from typer.testing import CliRunner
 
+from rds_ha.cli import plans
 from rds_ha.cli.app import app
 from rds_ha.cli.context import CliContext
 from rds_ha.guard import stack_policy_for_template, write_stack_policy
@@ -48,6 +49,12 @@ runner = CliRunner()
 
 def invoke(*args: str, stdin: str | None = None):
     return runner.invoke(app, list(args), input=stdin, env={"COLUMNS": "250"})
+
+
+@pytest.fixture
+def interactive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as if stdin were a terminal, so the confirmation prompt reads the test's input."""
+    monkeypatch.setattr(plans, "stdin_is_interactive", lambda: True)
 
 
 @pytest.fixture
@@ -97,16 +104,16 @@ def test_protect_with_yes_sets_the_policy(cloudformation):
     assert stack_policy(cloudformation) == EXPECTED_POLICY
 
 
-def test_protect_asks_and_changes_nothing_when_refused(cloudformation):
+def test_protect_asks_and_changes_nothing_when_refused(cloudformation, interactive):
     result = invoke("protect", STACK, stdin="n\n")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert f"Plan: set the stack policy of {STACK}" in result.output
     assert "Proceed?" in result.output
     assert stack_policy(cloudformation) is None
 
 
-def test_protect_applies_after_confirmation(cloudformation):
+def test_protect_applies_after_confirmation(cloudformation, interactive):
     result = invoke("protect", STACK, stdin="y\n")
 
     assert result.exit_code == 0, result.output

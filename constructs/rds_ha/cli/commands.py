@@ -30,8 +30,8 @@ from rds_ha.cli.databases import (
     require_instance,
 )
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
-from rds_ha.cli.output import duration, emit, table
-from rds_ha.cli.plans import approve
+from rds_ha.cli.output import Timing, duration, emit, table, timing_line, utc
+from rds_ha.cli.plans import approve, require_confirmation_possible
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan and change nothing.")]
@@ -42,7 +42,10 @@ def _timeout(default: int) -> Any:
     return Annotated[
         int,
         typer.Option(
-            "--timeout", min=1, help=f"Seconds to wait before giving up (default {default})."
+            "--timeout",
+            min=1,
+            metavar="SECONDS",
+            help=f"Seconds to wait before giving up (default {default}).",
         ),
     ]
 
@@ -53,6 +56,11 @@ def _cli(ctx: typer.Context) -> CliContext:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _begin() -> Timing:
+    """Start timing a change (after the confirmation: waiting for the operator is not counted)."""
+    return Timing.begin(_now(), waiting.DEFAULT_TIMER.clock)
 
 
 def _status_style(status: str) -> Text:
@@ -68,10 +76,22 @@ def doctor(
     *,
     skip: Annotated[
         list[str] | None,
-        typer.Option("--skip", help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}."),
+        typer.Option(
+            "--skip",
+            metavar="CHECK",
+            help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}.",
+        ),
     ] = None,
-    min_backup_retention_days: Annotated[int, typer.Option(min=1, max=35)] = 7,
-    max_data_loss_minutes: Annotated[float, typer.Option(min=1)] = 15.0,
+    min_backup_retention_days: Annotated[
+        int,
+        typer.Option(min=1, max=35, metavar="DAYS", help="Fail below this backup retention."),
+    ] = 7,
+    max_data_loss_minutes: Annotated[
+        float,
+        typer.Option(
+            min=1, metavar="MINUTES", help="Fail when the latest restorable time is older."
+        ),
+    ] = 15.0,
 ) -> None:
     """Audit a live database; exit 1 if any check fails (use it to gate CI)."""
     cli = _cli(ctx)
@@ -118,7 +138,7 @@ def failover(
     db_id: DbId,
     *,
     target_instance: Annotated[
-        str | None, typer.Option(help="DB cluster only: the reader to promote.")
+        str | None, typer.Option(metavar="INSTANCE", help="DB cluster only: the reader to promote.")
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
@@ -126,6 +146,7 @@ def failover(
 ) -> None:
     """Fail over to the standby (forced failover) and report the time and the AZ change."""
     cli = _cli(ctx)
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     if target_instance is not None:
@@ -136,12 +157,14 @@ def failover(
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
     timer = waiting.DEFAULT_TIMER
+    timing = _begin()
     started = timer.clock()
     ops_failover.start_failover(rds, database, target_instance)
     after = ops_failover.wait_for_failover(
         rds, database, before, timeout_seconds=timeout, timer=timer
     )
     seconds = timer.clock() - started
+    times = timing.end()
     data = {
         "database": database.identifier,
         "writer_before": before.writer,
@@ -149,15 +172,17 @@ def failover(
         "writer_after": after.writer,
         "az_after": after.az,
         "seconds": round(seconds, 1),
+        **times,
     }
-    emit(
-        cli,
-        data,
-        lambda c: c.print(
-            f"Failed over {database.identifier} in {duration(seconds)}: "
+
+    def render(console: Console) -> None:
+        console.print(
+            f"Failover of {database.identifier} complete in {duration(seconds)}: writer "
             f"{before.writer} in {before.az} -> {after.writer} in {after.az}."
-        ),
-    )
+        )
+        console.print(timing_line(times))
+
+    emit(cli, data, render)
 
 
 @app.command()
@@ -166,9 +191,11 @@ def restore(
     ctx: typer.Context,
     db_id: DbId,
     *,
-    target: Annotated[str, typer.Option("--target", help="Identifier of the new instance.")],
+    target: Annotated[
+        str, typer.Option("--target", metavar="NEW_ID", help="Identifier of the new instance.")
+    ],
     to: Annotated[
-        str | None, typer.Option("--to", help="Restore time, ISO 8601 with offset.")
+        str | None, typer.Option("--to", metavar="TIME", help="Restore time, ISO 8601 with offset.")
     ] = None,
     latest: Annotated[bool, typer.Option("--latest", help="Latest restorable time.")] = False,
     yes: Yes = False,
@@ -177,6 +204,7 @@ def restore(
 ) -> None:
     """Restore to a point in time into a new instance configured like the source."""
     cli = _cli(ctx)
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     if (to is None) == (not latest):
         raise UnsafeOperationError("give exactly one of --to TIME or --latest.")
     restore_time = ops_restore.parse_restore_time(to) if to is not None else None
@@ -195,6 +223,7 @@ def restore(
         window = ops_restore.RestoreWindow(
             window.earliest, ops_restore.latest_restorable_time(rds, source) or window.latest
         )
+    timing = _begin()
     requested = _now()
     point = restore_time or window.latest
     rds.restore_db_instance_to_point_in_time(**params)
@@ -209,6 +238,7 @@ def restore(
         rds, source, restored, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
     )
     mismatches = ops_restore.verify_restored(source, restored)
+    times = timing.end()
     endpoint = restored.get("Endpoint", {})
     loss = (requested - point).total_seconds()
     data = {
@@ -220,18 +250,18 @@ def restore(
         "endpoint": f"{endpoint.get('Address')}:{endpoint.get('Port')}",
         "data_loss_window_seconds": round(loss),
         "mismatches": mismatches,
+        **times,
     }
 
     def render(console: Console) -> None:
         about = "about " if restore_time is None else ""
-        console.print(
-            f"Restored {source.identifier} as of {about}{point.isoformat()} into {target_id}."
-        )
+        console.print(f"Restored {source.identifier} as of {about}{utc(point)} into {target_id}.")
         console.print(f"Endpoint: {data['endpoint']}")
         console.print(
-            f"Data loss window: {about}{duration(loss)} (changes after {point.isoformat()} are "
+            f"Data loss window: {about}{duration(loss)} (changes after {utc(point)} are "
             f"not in {target_id})."
         )
+        console.print(timing_line(times))
 
     emit(cli, data, render)
     if mismatches:
@@ -247,11 +277,17 @@ def snapshot(
     db_id: DbId,
     *,
     snapshot_id: Annotated[
-        str | None, typer.Option(help="Default: <DB_ID>-rds-ha-<UTC timestamp>.")
+        str | None, typer.Option(metavar="ID", help="Default: <DB_ID>-rds-ha-<UTC timestamp>.")
     ] = None,
-    export_to: Annotated[str | None, typer.Option(help="Export to this S3 bucket.")] = None,
-    role: Annotated[str | None, typer.Option(help="IAM role ARN RDS uses to write.")] = None,
-    kms_key: Annotated[str | None, typer.Option(help="KMS key ARN for the export.")] = None,
+    export_to: Annotated[
+        str | None, typer.Option(metavar="BUCKET", help="Export to this S3 bucket.")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(metavar="ROLE_ARN", help="IAM role ARN RDS uses to write.")
+    ] = None,
+    kms_key: Annotated[
+        str | None, typer.Option(metavar="KEY_ARN", help="KMS key ARN for the export.")
+    ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: _timeout(7200) = 7200,
@@ -259,6 +295,9 @@ def snapshot(
     """Take a manual snapshot, optionally export it to S3, and wait for both."""
     cli = _cli(ctx)
     ops_snapshot.check_export_options(export_to, role, kms_key)
+    if export_to:
+        # An export always asks; a plain snapshot asks only of a single-AZ instance (see below).
+        require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "snapshot")
     require_available(database, "a snapshot")
@@ -279,6 +318,7 @@ def snapshot(
     if not approve(cli, plan, yes=yes or quiet, dry_run=dry_run):
         return
     timer = waiting.DEFAULT_TIMER
+    timing = _begin()
     snap = ops_snapshot.create_snapshot(
         rds, database, snap_id, timeout_seconds=timeout, timer=timer
     )
@@ -304,11 +344,14 @@ def snapshot(
             "status": task.get("Status"),
             "location": f"s3://{export_to}/{task_id}/",
         }
+    times = timing.end()
+    data.update(times)
 
     def render(console: Console) -> None:
         console.print(f"Snapshot {snap_id} of {database.identifier} is available.")
         if data["export"]:
             console.print(f"Exported to {data['export']['location']} ({data['export']['status']}).")
+        console.print(timing_line(times))
 
     emit(cli, data, render)
 
@@ -319,7 +362,9 @@ def scale_up(
     ctx: typer.Context,
     db_id: DbId,
     *,
-    to: Annotated[str, typer.Option("--to", help="Target class, e.g. db.r6g.xlarge.")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="CLASS", help="Target class, e.g. db.r6g.xlarge.")
+    ],
     now: Annotated[
         bool, typer.Option("--now", help="Apply now, not in the next maintenance window.")
     ] = False,
@@ -336,6 +381,7 @@ def scale_up(
 ) -> None:
     """Change the instance class (Multi-AZ: standby first, then a failover)."""
     cli = _cli(ctx)
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = require_instance(rds, db_id, "scale-up")
     change = ops_scale.check_class_change(database, to, allow_downsize=allow_downsize)
@@ -344,14 +390,17 @@ def scale_up(
     plan = ops_scale.plan_scale(database, change, now=now, warning=warning, pending=pending)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
+    timing = _begin()
     result = ops_scale.apply_scale(
         rds, database, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
     )
+    times = timing.end()
     data = {
         "database": database.identifier,
         "from": change.current.name,
         "to": change.target.name,
         **result,
+        **times,
     }
 
     def render(console: Console) -> None:
@@ -364,6 +413,7 @@ def scale_up(
         else:
             took = f" in {duration(result['seconds'])}" if "seconds" in result else ""
             console.print(f"{database.identifier} now runs {result['instance_class']}{took}.")
+        console.print(timing_line(times))
 
     emit(cli, data, render)
 
@@ -380,7 +430,12 @@ def maintenance(
     db_id: DbId,
     *,
     apply: Annotated[
-        ApplyWhen | None, typer.Option("--apply", help="Apply the pending actions.")
+        ApplyWhen | None,
+        typer.Option(
+            "--apply",
+            metavar="WHEN",
+            help="Apply the pending actions: immediate or next-maintenance.",
+        ),
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
@@ -388,6 +443,8 @@ def maintenance(
 ) -> None:
     """List pending maintenance actions; with --apply, apply them."""
     cli = _cli(ctx)
+    if apply is not None:
+        require_confirmation_possible(yes=yes, dry_run=dry_run)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     actions = ops_maintenance.describe_actions(rds, database)
@@ -398,6 +455,7 @@ def maintenance(
         plan = ops_maintenance.plan_maintenance(database, actions, apply.value)
         if not approve(cli, plan, yes=yes, dry_run=dry_run):
             return
+        timing = _begin()
         waited = ops_maintenance.apply_actions(
             rds,
             database,
@@ -406,7 +464,7 @@ def maintenance(
             timeout_seconds=timeout,
             timer=waiting.DEFAULT_TIMER,
         )
-        applied = {"opt_in_type": apply.value, "seconds": waited}
+        applied = {"opt_in_type": apply.value, "seconds": waited, **timing.end()}
     data = {"database": database.identifier, "pending": actions, "applied": applied}
 
     def render(console: Console) -> None:
@@ -432,6 +490,7 @@ def maintenance(
         )
         if applied:
             console.print(f"Applied ({applied['opt_in_type']}).")
+            console.print(timing_line(applied))
 
     emit(cli, data, render)
 

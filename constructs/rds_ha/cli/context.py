@@ -26,6 +26,8 @@ class CliContext:
     profile: str | None = None
     output: OutputFormat = OutputFormat.TEXT
     console: Console = field(default_factory=lambda: Console(stderr=False))
+    # Set once the result document is on stdout, so a later error does not add a second one.
+    result_written: bool = False
     _session: boto3.session.Session | None = None
 
     @property

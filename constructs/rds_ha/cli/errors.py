@@ -1,17 +1,20 @@
 """Expected failures. They are click exceptions, so click prints ``Error: <message>`` and exits
-with the code below, without a traceback, both from the console script and from CliRunner."""
+with the code below, without a traceback, both from the console script and from CliRunner. With
+``--output json`` the same failure is a JSON object on stdout (see error_document)."""
 
 from __future__ import annotations
 
 try:
     # typer >= 0.20 runs its own vendored click; only its ClickException is caught and printed
     # without a traceback, a `click.ClickException` would escape as a crash.
-    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import ClickException, UsageError
 except ImportError:  # pragma: no cover - older typer on the real click
-    from click import ClickException
+    from click import ClickException, UsageError
 
 
 import functools
+import json
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,22 +25,66 @@ from botocore.parsers import ResponseParserError
 # AWS's (a proxy's HTML page, an API the endpoint does not implement).
 AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
+EXIT_FAILED = 1
+EXIT_REFUSED = 2
+EXIT_DECLINED = 3
+
 
 class RdsHaError(ClickException):
     """Base of the expected failures, so they are caught as one (see aws_errors); raise one of
-    the two subclasses, which say whether anything may have changed."""
+    the subclasses, which say whether anything may have changed."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
+    code = "failed"
+    default_hint = "see the message; the operation may have changed something, check first."
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint or self.default_hint
 
 
 class UnsafeOperationError(RdsHaError):
     """Bad input or an operation refused as unsafe: nothing was changed (exit 2)."""
 
-    exit_code = 2
+    exit_code = EXIT_REFUSED
+    code = "refused"
+    default_hint = "nothing was changed; correct the input and run the command again."
 
 
 class CheckFailedError(RdsHaError):
     """A check or an operation failed (exit 1)."""
+
+
+class DeclinedError(RdsHaError):
+    """The operator answered no at the confirmation prompt: nothing was changed (exit 3)."""
+
+    exit_code = EXIT_DECLINED
+    code = "declined"
+    default_hint = "nothing was changed; run it again and answer y, or pass --yes."
+
+
+def error_document(error: ClickException) -> dict[str, Any]:
+    """The JSON form of a failure: a stable code, the message, a hint and the exit code."""
+    if isinstance(error, RdsHaError):
+        code, hint = error.code, error.hint
+    elif isinstance(error, UsageError):
+        code = "usage"
+        hint = "nothing was changed; see `rds-ha COMMAND --help` for the arguments and options."
+    else:
+        code, hint = "failed", RdsHaError.default_hint
+    return {
+        "error": {
+            "code": code,
+            "message": error.format_message(),
+            "hint": hint,
+            "exit_code": error.exit_code,
+        }
+    }
+
+
+def print_error_document(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    sys.stdout.flush()
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,7 +111,9 @@ def aws_errors(command: F) -> F:
         except ClientError as error:
             info = error.response.get("Error", {})
             raise CheckFailedError(
-                f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}"
+                f"AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}",
+                hint="AWS answered with an error; check the message, permissions and the "
+                "database's state before retrying.",
             ) from None
         except AWS_FAILURES as error:
             raise CheckFailedError(f"AWS call failed: {error}") from None

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from botocore.exceptions import ClientError
+from rich.console import Console
 
 from rds_ha.cli.app import app
 from rds_ha.cli.commands import DryRun, Yes
 from rds_ha.cli.context import CliContext, OutputFormat
 from rds_ha.cli.errors import UnsafeOperationError, aws_errors
-from rds_ha.cli.output import emit
-from rds_ha.cli.plans import Plan, approve
+from rds_ha.cli.output import Timing, emit, timing_line
+from rds_ha.cli.plans import Plan, approve, require_confirmation_possible
 from rds_ha.guard import GuardInputError, compare_paths, stack_policy_for_template
 from rds_ha.guard.report import print_report, report_to_json
 from rds_ha.guard.stack_policy import stateful_logical_ids
@@ -27,6 +30,9 @@ def guard(
         Path, typer.Argument(help="Released cloud assembly (cdk.out) or one template.")
     ],
     current: Annotated[Path, typer.Argument(help="New cloud assembly (cdk.out) or one template.")],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list the safe (in-place) changes.")
+    ] = False,
 ) -> None:
     """Fail when CURRENT would delete, replace or unprotect a stateful resource of BASELINE."""
     cli: CliContext = ctx.obj
@@ -37,7 +43,7 @@ def guard(
     if cli.output is OutputFormat.JSON:
         typer.echo(report_to_json(report))
     else:
-        print_report(report, cli.console)
+        print_report(report, cli.console, verbose=verbose)
     if not report.safe:
         raise typer.Exit(code=1)
 
@@ -52,6 +58,7 @@ def protect(
 ) -> None:
     """Set a stack policy denying Update:Replace and Update:Delete on stateful resources."""
     cli: CliContext = ctx.obj
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     cloudformation = cli.client("cloudformation")
     template = fetch_template(cloudformation, stack_name)
     protected = stateful_logical_ids(template)
@@ -71,12 +78,15 @@ def protect(
     plan = plan_protect(stack_name, protected, current, policy)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
+    timing = Timing.begin(datetime.now(UTC), time.monotonic)
     cloudformation.set_stack_policy(StackName=stack_name, StackPolicyBody=json.dumps(policy))
-    emit(
-        cli,
-        {"stack": stack_name, "policy": policy, "changed": True},
-        lambda c: c.print(f"Stack policy set on {stack_name}."),
-    )
+    times = timing.end()
+
+    def render(console: Console) -> None:
+        console.print(f"Stack policy set on {stack_name}.")
+        console.print(timing_line(times))
+
+    emit(cli, {"stack": stack_name, "policy": policy, "changed": True, **times}, render)
 
 
 def fetch_template(cloudformation: Any, stack_name: str) -> dict[str, Any]:

@@ -57,7 +57,16 @@ def check_multi_az(db: Database, _c: Clients, _t: Thresholds, _n: datetime) -> C
     if not db.multi_az:
         return Check("multi-az", FAIL, "single-AZ: a host or AZ failure is an outage")
     az, standby = db.raw.get("AvailabilityZone"), db.raw.get("SecondaryAvailabilityZone")
-    return Check("multi-az", PASS, f"primary in {az}, standby in {standby or 'unknown'}")
+    if not standby:
+        # Multi-AZ is on, but RDS does not say where the standby is (it is still being created,
+        # or the endpoint does not report it): not proof of a standby, so not a pass.
+        return Check(
+            "multi-az",
+            WARN,
+            f"Multi-AZ on, primary in {az}, but no standby AZ reported "
+            "(SecondaryAvailabilityZone); check the standby before relying on it",
+        )
+    return Check("multi-az", PASS, f"primary in {az}, standby in {standby}")
 
 
 def check_backup_retention(db: Database, _c: Clients, t: Thresholds, _n: datetime) -> Check:

@@ -9,6 +9,7 @@ from typing import Any
 
 from rds_ha.cli.databases import Database, find_instance, require_instance
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
+from rds_ha.cli.output import utc
 from rds_ha.cli.plans import Plan
 from rds_ha.cli.tags import source_tags
 from rds_ha.cli.waiting import Timer, wait_until
@@ -222,14 +223,14 @@ def check_restore(
     if to is not None:
         if window.earliest is None:
             raise UnsafeOperationError(
-                f"--to {to.isoformat()}: the earliest restorable time of {source.identifier} is "
+                f"--to {utc(to)}: the earliest restorable time of {source.identifier} is "
                 "unknown (no automated backup of this instance found), so the time cannot be "
                 "checked; use --latest or restore from a snapshot. Nothing was created."
             )
         if not window.earliest <= to <= window.latest:
             raise UnsafeOperationError(
-                f"--to {to.isoformat()} is outside the restore window of {source.identifier}: "
-                f"{window.earliest.isoformat()} to {window.latest.isoformat()}. "
+                f"--to {utc(to)} is outside the restore window of {source.identifier}: "
+                f"{utc(window.earliest)} to {utc(window.latest)}. "
                 "Nothing was created."
             )
     if find_instance(rds, target_id) is not None:
@@ -263,7 +264,11 @@ def restore_parameters(rds: Any, source: Database, target_id: str, to: datetime 
 def plan_restore(source: Database, params: dict, window: RestoreWindow) -> Plan:
     raw = source.raw
     point = params.get("RestoreTime") or window.latest
-    when = point.isoformat() if params.get("RestoreTime") else f"about {point.isoformat()} (latest)"
+    when = (
+        utc(point)
+        if params.get("RestoreTime")
+        else f"the latest restorable time at the call (now {utc(point)})"
+    )
     key = raw.get("KmsKeyId") or "none (unencrypted source)"
     follow_up = _values(FOLLOW_UP, raw)
     steps = [

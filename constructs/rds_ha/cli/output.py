@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -16,8 +17,17 @@ from rich.text import Text
 from rds_ha.cli.context import CliContext, OutputFormat
 
 
+def utc(value: datetime) -> str:
+    """A timestamp in UTC to the second, ``2026-11-24T20:55:20Z``; a naive one is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
@@ -32,6 +42,7 @@ def emit(cli: CliContext, data: dict[str, Any], render_text: Callable[[Console],
     if cli.output is OutputFormat.JSON:
         # print() rather than rich: rich would wrap long lines and highlight.
         cli.console.file.write(to_json(data) + "\n")
+        cli.result_written = True
     else:
         render_text(cli.console)
 
@@ -63,3 +74,33 @@ def duration(seconds: float | None) -> str:
     if minutes:
         return f"{sign}{minutes}m {secs:02d}s"
     return f"{sign}{secs}s"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a change started and how long it took. The duration comes from the same monotonic
+    clock the waits use, so a wall-clock jump cannot make it negative; the end time is the start
+    plus that duration, so the three figures always agree."""
+
+    started_at: datetime
+    _clock: Callable[[], float]
+    _started: float
+
+    @classmethod
+    def begin(cls, now: datetime, clock: Callable[[], float]) -> Timing:
+        return cls(now.astimezone(UTC).replace(microsecond=0), clock, clock())
+
+    def end(self) -> dict[str, Any]:
+        seconds = round(self._clock() - self._started)
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.started_at + timedelta(seconds=seconds),
+            "duration_seconds": seconds,
+        }
+
+
+def timing_line(times: dict[str, Any]) -> str:
+    return (
+        f"Started {utc(times['started_at'])}, finished {utc(times['finished_at'])} "
+        f"({duration(times['duration_seconds'])}, {times['duration_seconds']} s)."
+    )

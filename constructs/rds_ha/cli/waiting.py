@@ -19,6 +19,9 @@ class Timer:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     poll_seconds: float = 15.0
+    # Without a terminal (a pipe, CI): a plain progress line at least this often, and whenever
+    # the status changes.
+    progress_seconds: float = 30.0
 
 
 DEFAULT_TIMER = Timer()
@@ -39,6 +42,10 @@ def wait_for(
     """Poll until done; return the seconds waited. Raise CheckFailedError at the deadline."""
     timer = timer or DEFAULT_TIMER
     console = console or Console(stderr=True)
+    if not console.is_terminal:
+        return _wait_plain(
+            what, poll, timeout_seconds=timeout_seconds, timer=timer, console=console
+        )
     start = timer.clock()
     with Progress(
         SpinnerColumn(),
@@ -54,13 +61,49 @@ def wait_for(
             progress.update(task, description=f"{what}: {status}")
             if done:
                 return elapsed
-            if elapsed >= timeout_seconds:
-                raise CheckFailedError(
-                    f"timed out after {elapsed:.0f}s waiting for {what} (last status: {status}). "
-                    "The operation may still be running in AWS; check it before retrying, or "
-                    "wait longer with --timeout."
-                )
+            _check_deadline(what, status, elapsed, timeout_seconds)
             timer.sleep(min(timer.poll_seconds, max(timeout_seconds - elapsed, 0.1)))
+
+
+def _wait_plain(
+    what: str, poll: Poll, *, timeout_seconds: float, timer: Timer, console: Console
+) -> float:
+    """The same wait for logs: one line per status change and at a steady interval, so a CI job
+    shows that the command is alive and what it waits for."""
+    start = timer.clock()
+    last_status: str | None = None
+    last_line = start
+    while True:
+        done, status = poll()
+        now = timer.clock()
+        elapsed = now - start
+        if status != last_status or done or now - last_line >= timer.progress_seconds:
+            state = "done" if done else "waiting"
+            console.print(
+                f"{what}: {status} ({state}, {_elapsed(elapsed)} elapsed)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            last_status, last_line = status, now
+        if done:
+            return elapsed
+        _check_deadline(what, status, elapsed, timeout_seconds)
+        timer.sleep(min(timer.poll_seconds, max(timeout_seconds - elapsed, 0.1)))
+
+
+def _elapsed(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _check_deadline(what: str, status: str, elapsed: float, timeout_seconds: float) -> None:
+    if elapsed >= timeout_seconds:
+        raise CheckFailedError(
+            f"timed out after {elapsed:.0f}s waiting for {what} (last status: {status}). "
+            "The operation may still be running in AWS; check it before retrying, or "
+            "wait longer with --timeout."
+        )
 
 
 @dataclass

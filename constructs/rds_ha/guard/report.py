@@ -7,7 +7,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from rds_ha.guard.compare import Finding, GuardReport
 from rds_ha.guard.values import ABSENT
@@ -60,40 +59,51 @@ def _shown(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_WIDTH else text[: MAX_VALUE_WIDTH - 1] + "…"
 
 
-def print_report(report: GuardReport, console: Console) -> None:
-    if report.findings:
-        table = Table(title="Data-safety guard", show_lines=False)
-        for column in ("", "Stack", "Logical id", "Type", "Category", "Property", "Old -> new"):
-            table.add_column(column, overflow="fold")
-        for finding in report.findings:
-            # Values come from templates (an alarm description may read "CPU [/] over"):
-            # escaped, so rich shows them rather than reading them as markup.
-            table.add_row(
-                "[red]UNSAFE[/red]" if finding.unsafe else "[green]ok[/green]",
-                *(
-                    escape(cell)
-                    for cell in (
-                        finding.stack,
-                        finding.logical_id,
-                        finding.resource_type,
-                        str(finding.category),
-                        finding.property or "",
-                        f"{_shown(finding.old)} -> {_shown(finding.new)}",
-                    )
-                ),
-            )
-        console.print(table)
-        for finding in report.unsafe_findings:
-            console.print(
-                f"[red]UNSAFE[/red] {escape(finding.stack)}/{escape(finding.logical_id)}: "
-                f"{escape(finding.message)}",
-                highlight=False,
-            )
-    count = len(report.stacks)
+def _line(finding: Finding) -> str:
+    where = f"{finding.stack}/{finding.logical_id} ({finding.resource_type})"
+    change = ""
+    if finding.property:
+        change = f" [{finding.property}: {_shown(finding.old)} -> {_shown(finding.new)}]"
+    return f"{where}: {finding.message}{change}"
+
+
+def print_report(report: GuardReport, console: Console, *, verbose: bool = False) -> None:
+    """The verdict and the counts first, then one line per unsafe finding; the safe ones (in-place
+    changes, replaced resources that hold no data) are counted, and listed with ``verbose``. Lines
+    are never wrapped or cut: a CI log reads them whole at any width."""
+    unsafe = report.unsafe_findings
+    safe = [finding for finding in report.findings if not finding.unsafe]
+    stacks = len(report.stacks)
+    counts = f"{stacks} stack(s), {len(unsafe)} unsafe finding(s), {len(safe)} safe change(s)"
     if report.safe:
-        console.print(f"Safe: no stateful resource is deleted or replaced ({count} stack(s)).")
+        console.print(
+            f"Safe: no stateful resource is deleted or replaced ({counts}).",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         console.print(
-            f"[red]Unsafe: {len(report.unsafe_findings)} finding(s) would delete, replace or "
-            f"unprotect stateful resources ({count} stack(s)).[/red]"
+            f"[red]Unsafe: {len(unsafe)} finding(s) would delete, replace or unprotect stateful "
+            f"resources[/red] ({escape(counts)}).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    # Values come from templates (an alarm description may read "CPU [/] over"): escaped, so
+    # rich shows them rather than reading them as markup.
+    for finding in unsafe:
+        console.print(
+            f"[red]UNSAFE[/red] {escape(finding.category)} {escape(_line(finding))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if verbose:
+        for finding in safe:
+            console.print(
+                f"ok {escape(finding.category)} {escape(_line(finding))}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    elif safe:
+        console.print(
+            f"{len(safe)} safe change(s) not listed; --verbose lists them.", highlight=False
         )

@@ -1,0 +1,135 @@
+"""Mistakes a CDK user makes with HighlyAvailableDatabase: each is one line of one
+ConfigurationError, raised by the constructor (nothing is synthesized here, so these are quick)."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+
+from rds_ha import ConfigurationError, Deployment, Engine, HighlyAvailableDatabase
+from rds_ha.engines import PROFILES, _version_key, available_versions
+
+ENV = cdk.Environment(account="123456789012", region="eu-west-1")
+
+
+@pytest.fixture(scope="module")
+def vpc() -> ec2.Vpc:
+    stack = cdk.Stack(cdk.App(), "Network", env=ENV)
+    isolated = ec2.SubnetConfiguration(name="Db", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    return ec2.Vpc(stack, "Vpc", max_azs=2, subnet_configuration=[isolated])
+
+
+def _problems(vpc: ec2.Vpc, **props) -> list[str]:
+    stack = cdk.Stack(vpc.node.root, f"Shop{len(vpc.node.root.node.children)}", env=ENV)
+    with pytest.raises(ConfigurationError) as error:
+        HighlyAvailableDatabase(stack, "Orders", vpc=vpc, **props)
+    return error.value.problems
+
+
+def _build(vpc: ec2.Vpc, **props) -> HighlyAvailableDatabase:
+    stack = cdk.Stack(vpc.node.root, f"Shop{len(vpc.node.root.node.children)}", env=ENV)
+    return HighlyAvailableDatabase(stack, "Orders", vpc=vpc, **props)
+
+
+def test_the_message_starts_with_a_one_line_summary_then_one_line_per_problem(vpc) -> None:
+    stack = cdk.Stack(vpc.node.root, "Summary", env=ENV)
+    with pytest.raises(ConfigurationError) as error:
+        HighlyAvailableDatabase(stack, "Orders", vpc=vpc, backup_retention_days=0, port=1)
+
+    lines = str(error.value).splitlines()
+    assert lines[0] == "Summary/Orders: 2 problem(s):"
+    assert [line[:4] for line in lines[1:]] == ["  - ", "  - "]
+    assert isinstance(error.value, ValueError)  # existing `except ValueError` still catches it
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"engine": "Postgres"}, Engine.POSTGRES),
+        ({"engine": " MYSQL "}, Engine.MYSQL),
+        ({"deployment": "Single-AZ"}, Deployment.SINGLE_AZ),
+        ({"deployment": "MULTI_AZ_INSTANCE"}, Deployment.MULTI_AZ_INSTANCE),
+    ],
+)
+def test_engine_and_deployment_strings_are_read_case_insensitively(vpc, props, expected) -> None:
+    database = _build(vpc, **props, engine_version=None)
+
+    assert expected in (database.engine, database.deployment)
+
+
+def test_an_unknown_engine_and_deployment_are_listed_with_the_allowed_values(vpc) -> None:
+    problems = _problems(vpc, engine="oracle", deployment="multi-az", backup_retention_days=0)
+
+    assert problems[:2] == [
+        "engine='oracle': must be one of 'postgres', 'mysql', 'mariadb'",
+        "deployment='multi-az': must be one of 'multi-az-instance', 'multi-az-cluster', "
+        "'single-az'",
+    ]
+    # The other problems are not hidden behind them.
+    assert any(p.startswith("backup_retention_days=0: must be 1-35") for p in problems)
+
+
+def test_a_number_given_as_a_string_is_a_problem_not_a_type_error(vpc) -> None:
+    problems = _problems(vpc, backup_retention_days="14", port="15432")
+
+    assert problems == [
+        "backup_retention_days='14': must be a whole number (int), not str",
+        "port='15432': must be a whole number (int), not str",
+    ]
+
+
+def test_a_major_version_alone_suggests_versions_of_that_major(vpc) -> None:
+    (problem,) = _problems(vpc, engine_version="17")
+
+    offered = sorted(
+        available_versions(Engine.POSTGRES, Deployment.MULTI_AZ_INSTANCE), key=_version_key
+    )
+    newest_17 = [v for v in offered if v.startswith("17.")][-3:]
+    assert problem.startswith("engine_version='17': '17' is not a PostgreSQL version")
+    assert problem.endswith(f"offered: {', '.join(newest_17)}")
+    assert "18." not in problem
+
+
+def test_a_mistyped_instance_class_suggests_the_nearest_classes_first(vpc) -> None:
+    (problem,) = _problems(vpc, instance_class="db.r7g.larg")
+
+    assert "nearest: db.r7g.large, db.r7g.xlarge" in problem
+
+
+def test_an_instance_class_the_engine_version_does_not_offer_is_refused(vpc) -> None:
+    # db.m1.small is in eu-west-1's list for PostgreSQL (old versions), not for 17.9 (cfn-lint's
+    # db_instance_class.json, the data behind its E3062 warning).
+    (problem,) = _problems(vpc, engine_version="17.9", instance_class="db.m1.small")
+
+    assert problem.startswith(
+        "instance_class='db.m1.small': 'db.m1.small' is not offered for PostgreSQL 17.9; nearest:"
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        ({"max_connections": "abc"}, "parameters.max_connections='abc': must be a whole number"),
+        ({"log_connections": "maybe"}, "parameters.log_connections='maybe': must be 0, 1, on"),
+    ],
+)
+def test_numeric_and_switch_parameters_are_checked(vpc, parameters, expected) -> None:
+    (problem,) = _problems(vpc, parameters=parameters)
+
+    assert problem.startswith(expected)
+
+
+def test_rds_formulas_and_numbers_are_accepted_as_parameter_values(vpc) -> None:
+    database = _build(
+        vpc, parameters={"max_connections": "{DBInstanceClassMemory/9531392}", "work_mem": 8192}
+    )
+
+    assert database.parameters["work_mem"] == "8192"
+
+
+def test_the_default_version_is_documented_as_the_tested_one_not_the_newest() -> None:
+    doc = HighlyAvailableDatabase.__doc__ or ""
+
+    assert "newest version known" not in doc
+    assert PROFILES[Engine.POSTGRES].default_version in doc
