@@ -198,3 +198,13 @@ def test_refuses_a_database_older_than_the_stack(
     assert result.exit_code == 2, result.output
     assert "before stack" in plain(result.output)
     assert instance_ids(rds) == ["rds-ha-staging"]
+
+
+def test_without_a_terminal_and_without_yes_it_refuses_before_calling_aws(
+    cloudformation: Stubber, invoke: Any
+) -> None:
+    # The Stubber holds no responses: any CloudFormation call would fail the test.
+    result = invoke("unblock-rollback", STACK)
+
+    assert result.exit_code == 2, result.output
+    assert "--yes" in plain(result.output)

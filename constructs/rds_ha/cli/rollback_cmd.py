@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from rds_ha.cli import ops_rollback, waiting
 from rds_ha.cli.app import app
-from rds_ha.cli.commands import DryRun, Yes, _timeout
+from rds_ha.cli.commands import DryRun, Yes, _begin, _timeout
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.errors import aws_errors
-from rds_ha.cli.output import duration, emit
-from rds_ha.cli.plans import approve
+from rds_ha.cli.output import emit, timing_line
+from rds_ha.cli.plans import approve, require_confirmation_possible
 
 DEFAULT_TIMEOUT_SECONDS = 3600
 
@@ -37,11 +37,12 @@ def unblock_rollback(
     run again. Anything else is refused before a change (exit 2).
     """
     cli: CliContext = ctx.obj
+    require_confirmation_possible(yes=yes, dry_run=dry_run)
     cloudformation, rds = cli.client("cloudformation"), cli.client("rds")
     recovery = ops_rollback.inspect(cloudformation, rds, stack_name)
     if not approve(cli, recovery.plan(), yes=yes, dry_run=dry_run):
         return
-    started = datetime.now(UTC)
+    timing = _begin()
     for db in recovery.databases:
         ops_rollback.delete_database(rds, db)
         waiting.wait_for(
@@ -61,19 +62,20 @@ def unblock_rollback(
             # The stack deletion may have removed it after all.
             with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
                 logs.delete_log_group(logGroupName=name)
-    seconds = (datetime.now(UTC) - started).total_seconds()
+    times = timing.end()
     result = {
         "stack": stack_name,
         "deleted_databases": [db.identifier for db in recovery.databases],
         "final_snapshots": [db.final_snapshot for db in recovery.databases],
         "deleted_log_groups": recovery.log_groups,
-        "seconds": round(seconds),
+        **times,
     }
-    emit(
-        cli,
-        result,
-        lambda c: c.print(
-            f"Stack {stack_name} is deleted ({duration(seconds)}); final snapshots: "
+
+    def render(console: Console) -> None:
+        console.print(
+            f"Stack {stack_name} is deleted; final snapshots: "
             f"{', '.join(result['final_snapshots'])}. Run `cdk deploy` again."
-        ),
-    )
+        )
+        console.print(timing_line(times))
+
+    emit(cli, result, render)
