@@ -13,17 +13,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from rds_ha import backup_rules, defaults
-from rds_ha.alarm_thresholds import (
+from rds_ha.backups import backup_rules
+from rds_ha.catalog.engines import PROFILES, Deployment, Engine
+from rds_ha.database import defaults
+from rds_ha.database.validation import coerce_choice, database_problems
+from rds_ha.errors import ConfigurationError
+from rds_ha.monitoring.alarm_thresholds import (
     THRESHOLD_NAMES,
     AlarmThresholds,
     DatabaseFacts,
     absolute_override_problem,
     alarm_problems,
 )
-from rds_ha.engines import PROFILES, Deployment, Engine
-from rds_ha.errors import ConfigurationError
-from rds_ha.validation import coerce_choice, database_problems
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "environments.toml"
 

@@ -8,10 +8,11 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from rds_ha import HighlyAvailableDatabase, defaults
-from rds_ha.database_alarms import DatabaseAlarms
-from rds_ha.database_backups import DatabaseBackups, backup_vault_arn
-from rds_ha.keys import create_database_key
+from rds_ha import HighlyAvailableDatabase
+from rds_ha.backups.database_backups import DatabaseBackups, backup_vault_arn
+from rds_ha.database import defaults
+from rds_ha.database.keys import create_database_key
+from rds_ha.monitoring.database_alarms import DatabaseAlarms
 from stacks.config import EnvironmentConfig
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name, vault_lock
 from stacks.network import DatabaseNetwork

@@ -10,8 +10,8 @@ from aws_cdk import Duration, Environment, Stack, Tags
 from aws_cdk import aws_backup as backup
 from constructs import Construct
 
-from rds_ha.database_backups import protected_backup_vault
-from rds_ha.keys import create_database_key
+from rds_ha.backups.database_backups import protected_backup_vault
+from rds_ha.database.keys import create_database_key
 from stacks.config import EnvironmentConfig
 
 

@@ -9,8 +9,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from rds_ha import defaults
-from rds_ha.keys import allow_cloudwatch_logs
+from rds_ha.database import defaults
+from rds_ha.database.keys import allow_cloudwatch_logs
 
 
 class DatabaseNetwork(Construct):

@@ -8,7 +8,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 
 from rds_ha import ConfigurationError, Deployment, Engine, HighlyAvailableDatabase
-from rds_ha.engines import PROFILES, _version_key, available_versions
+from rds_ha.catalog.engines import PROFILES, _version_key, available_versions
 
 ENV = cdk.Environment(account="123456789012", region="eu-west-1")
 

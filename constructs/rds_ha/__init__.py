@@ -10,12 +10,12 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "AlarmThresholds": "rds_ha.alarm_thresholds",
+    "AlarmThresholds": "rds_ha.monitoring.alarm_thresholds",
     "ConfigurationError": "rds_ha.errors",
-    "DatabaseAlarms": "rds_ha.database_alarms",
-    "Deployment": "rds_ha.engines",
-    "Engine": "rds_ha.engines",
-    "HighlyAvailableDatabase": "rds_ha.highly_available_database",
+    "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
+    "Deployment": "rds_ha.catalog.engines",
+    "Engine": "rds_ha.catalog.engines",
+    "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
 }
 
 __all__ = [

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 from moto import mock_aws
 
 from rds_ha import HighlyAvailableDatabase
-from rds_ha.database_alarms import DatabaseAlarms
+from rds_ha.monitoring.database_alarms import DatabaseAlarms
 
 PAGER = "https://pager.example.com/hook"
 

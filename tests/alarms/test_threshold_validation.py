@@ -11,9 +11,9 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 
 from rds_ha import HighlyAvailableDatabase
-from rds_ha.alarm_thresholds import AlarmThresholds, Level, MetricThresholds
-from rds_ha.database_alarms import DatabaseAlarms
 from rds_ha.errors import ConfigurationError
+from rds_ha.monitoring.alarm_thresholds import AlarmThresholds, Level, MetricThresholds
+from rds_ha.monitoring.database_alarms import DatabaseAlarms
 from stacks.config import parse_config
 
 from .helpers import environment

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from synth_helpers import TEST_ENV, isolated_vpc
 
 from rds_ha import ConfigurationError, HighlyAvailableDatabase
-from rds_ha.database_backups import DatabaseBackups
+from rds_ha.backups.database_backups import DatabaseBackups
 
 DR_VAULT = "arn:aws:backup:eu-central-1:111111111111:backup-vault:orders-dr"
 RESTORE_TESTING_NAME = re.compile(r"^[A-Za-z0-9_]{1,50}$")

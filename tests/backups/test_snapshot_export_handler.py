@@ -18,7 +18,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from rds_ha.handlers.snapshot_export import (
+from rds_ha.snapshot_export.handler.snapshot_export import (
     BACKUP_RULE_TAG,
     MAX_TASK_ID_LENGTH,
     MONTHLY_RULE,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rds_ha import instance_classes as ic
-from rds_ha.instance_classes import Capacity, UnknownInstanceClassError
+from rds_ha.catalog import instance_classes as ic
+from rds_ha.catalog.instance_classes import Capacity, UnknownInstanceClassError
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from rds_ha import instance_classes as ic
+from rds_ha.catalog import instance_classes as ic
 from rds_ha.cli import ops_advise
 from rds_ha.cli.databases import INSTANCE, Database
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from rds_ha import instance_classes as ic
+from rds_ha.catalog import instance_classes as ic
 from rds_ha.cli import (
     ops_advise,
     ops_doctor,

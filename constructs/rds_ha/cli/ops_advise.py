@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from rds_ha import instance_classes as ic
-from rds_ha.alarm_thresholds import AlarmThresholds
+from rds_ha.catalog import instance_classes as ic
 from rds_ha.cli.databases import Database
+from rds_ha.monitoring.alarm_thresholds import AlarmThresholds
 
 GIB = ic.GIB
 _SPARK = "▁▂▃▄▅▆▇█"

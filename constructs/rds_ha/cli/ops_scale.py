@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rds_ha import instance_classes as ic
+from rds_ha.catalog import instance_classes as ic
 from rds_ha.cli.databases import Database, find_instance, require_available
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
 from rds_ha.cli.plans import Plan

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rds_ha.windows import MINUTES_PER_DAY, _overlaps, parse_backup_window
+from rds_ha.database.windows import MINUTES_PER_DAY, _overlaps, parse_backup_window
 
 # AWS Backup keeps continuous backups (point-in-time restore) for at most 35 days.
 MAX_CONTINUOUS_RETENTION_DAYS = 35

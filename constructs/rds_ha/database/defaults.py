@@ -7,7 +7,7 @@ import re
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
-from rds_ha.engines import Deployment, Engine
+from rds_ha.catalog.engines import Deployment, Engine
 
 ENGINE = Engine.POSTGRES
 DEPLOYMENT = Deployment.MULTI_AZ_INSTANCE

@@ -25,17 +25,17 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from rds_ha import defaults
-from rds_ha.engines import (
+from rds_ha.catalog.engines import (
     PROFILES,
     Deployment,
     Engine,
     EngineProfile,
 )
+from rds_ha.database import defaults
+from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.errors import ConfigurationError
-from rds_ha.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.nag import nag_finding_text
-from rds_ha.validation import coerce_choice, database_problems
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME

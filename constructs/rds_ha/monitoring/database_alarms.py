@@ -21,7 +21,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from rds_ha.alarm_thresholds import (
+from rds_ha.catalog.engines import Deployment, Engine
+from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.errors import ConfigurationError
+from rds_ha.monitoring.alarm_thresholds import (
     GIB,
     AlarmThresholds,
     DatabaseFacts,
@@ -32,9 +35,6 @@ from rds_ha.alarm_thresholds import (
     derive,
     direction_of,
 )
-from rds_ha.engines import Deployment, Engine
-from rds_ha.errors import ConfigurationError
-from rds_ha.highly_available_database import HighlyAvailableDatabase
 
 DEFAULT_RUNBOOK_URL = "https://github.com/cdk-rds-ha/rds-ha/blob/main/docs/alarms.md"
 SEVERITIES = ("warning", "critical")

@@ -12,8 +12,7 @@ from typing import TypeVar
 
 from aws_cdk import Token
 
-from rds_ha import defaults
-from rds_ha.engines import (
+from rds_ha.catalog.engines import (
     PROFILES,
     Deployment,
     Engine,
@@ -23,7 +22,8 @@ from rds_ha.engines import (
     version_class_problem,
     version_problem,
 )
-from rds_ha.windows import parse_backup_window, parse_maintenance_window, windows_overlap
+from rds_ha.database import defaults
+from rds_ha.database.windows import parse_backup_window, parse_maintenance_window, windows_overlap
 
 E = TypeVar("E", bound=StrEnum)
 

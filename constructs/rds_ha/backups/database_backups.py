@@ -32,15 +32,20 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from rds_ha import backup_rules, defaults
-from rds_ha.engines import Deployment
+from rds_ha.backups import backup_rules
+from rds_ha.catalog.engines import Deployment
+from rds_ha.database import defaults
+from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
-from rds_ha.handlers.snapshot_export import BACKUP_JOB_EVENT, BACKUP_RULE_TAG, MONTHLY_RULE
-from rds_ha.highly_available_database import HighlyAvailableDatabase
-from rds_ha.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.nag import nag_finding_text
+from rds_ha.snapshot_export.handler.snapshot_export import (
+    BACKUP_JOB_EVENT,
+    BACKUP_RULE_TAG,
+    MONTHLY_RULE,
+)
 
-HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
+HANDLERS_DIR = Path(__file__).resolve().parent.parent / "snapshot_export" / "handler"
 # RDS events that announce a finished snapshot: manual (0042) and automated (0091) DB snapshots,
 # manual (0075) and automated (0169) DB cluster snapshots.
 SNAPSHOT_CREATED_EVENT_IDS = (

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rds_ha import instance_classes
-from rds_ha.engines import Deployment, Engine
-from rds_ha.instance_classes import InstanceClassSpec
+from rds_ha.catalog import instance_classes
+from rds_ha.catalog.engines import Deployment, Engine
+from rds_ha.catalog.instance_classes import InstanceClassSpec
 
 GIB = 1024**3
 MIB = 1024**2
