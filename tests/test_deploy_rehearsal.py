@@ -54,7 +54,7 @@ def readme_dev_commands() -> dict[str, list[str]]:
     found: dict[str, set[str]] = {}
     for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            if not line.startswith("cdk "):
+            if not line.strip().startswith("cdk "):
                 continue
             words = shlex.split(line, comments=True)
             if "env=dev" in words:
