@@ -13,8 +13,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from rds_ha.errors import ConfigurationError
-from rds_ha.guard.stack_policy import write_stack_policy
+from rds_ha import ConfigurationError, write_stack_policy
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
 from stacks.database_stack import DatabaseStack

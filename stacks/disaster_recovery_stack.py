@@ -6,30 +6,14 @@ vault by its deterministic name (its ARN is known before it exists) and deploys 
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Environment, Stack, Tags
-from aws_cdk import aws_backup as backup
+from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
-from rds_ha.backups.database_backups import protected_backup_vault
-from rds_ha.database.keys import create_database_key
-from stacks.config import EnvironmentConfig
+from rds_ha import EnvironmentConfig, create_database_key, protected_backup_vault
 
 
 def dr_vault_name(config: EnvironmentConfig) -> str:
     return f"{config.identifier}-dr-backups"
-
-
-def vault_lock(config: EnvironmentConfig) -> backup.LockConfiguration | None:
-    """The vault lock of ``[backups]``, or none when ``vault_lock`` is false."""
-    settings = config.backups
-    if not settings.vault_lock:
-        return None
-    changeable = settings.vault_lock_changeable_days
-    return backup.LockConfiguration(
-        min_retention=Duration.days(settings.vault_lock_min_retention_days),
-        max_retention=Duration.days(settings.vault_lock_max_retention_days),
-        changeable_for=Duration.days(changeable) if changeable is not None else None,
-    )
 
 
 class DisasterRecoveryStack(Stack):
@@ -53,5 +37,5 @@ class DisasterRecoveryStack(Stack):
             "Vault",
             vault_name=dr_vault_name(config),
             encryption_key=self.key,
-            lock=vault_lock(config),
+            lock=config.backups.lock_configuration,
         )

@@ -9,8 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from rds_ha.database import defaults
-from rds_ha.database.keys import allow_cloudwatch_logs
+from rds_ha import RETAIN_NAMED, allow_cloudwatch_logs
 
 
 class DatabaseNetwork(Construct):
@@ -34,7 +33,7 @@ class DatabaseNetwork(Construct):
             log_group_name=f"/rds-ha/vpc-flow-logs/{log_group_suffix}",
             retention=log_retention,
             encryption_key=encryption_key,
-            removal_policy=defaults.RETAIN_NAMED,
+            removal_policy=RETAIN_NAMED,
         )
         # A role whose only permissions are a managed policy on this log group: CDK's default
         # inline policy would fail the HIPAA, NIST and PCI "no inline policy" rules.

@@ -64,10 +64,10 @@ def test_nothing_on_the_database_is_acknowledged_and_every_acknowledgment_has_a_
     # DatabaseBackups).
     assert {place.split("/", 1)[1] for place in places} <= {
         "Backups/BackupRole",
-        "Backups/ExportFunctionPolicy",
-        "Backups/AccessLogBucket",
-        "Backups/ExportBucket",
-        "Backups/ExportFunction",
+        "Backups/Default/ExportFunctionPolicy",
+        "Backups/Default/AccessLogBucket",
+        "Backups/Default/ExportBucket",
+        "Backups/Default/ExportFunction",
     }
     assert all(len(line.split(": ", 1)[1]) > 40 for line in acknowledged)
 

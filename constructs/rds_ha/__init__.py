@@ -1,6 +1,16 @@
 """rds-ha: highly available Amazon RDS as a few lines of AWS CDK.
 
-The constructs are imported lazily so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
+The public API: every construct and type a CDK app needs is importable from here.
+
+- The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``.
+- Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
+- Snapshot export to S3: ``SnapshotExport``.
+- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``.
+- Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
+- Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``.
+- The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
+
+Names are imported lazily, so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
 Node.js runtime) just to run a boto3 runbook.
 """
 
@@ -11,20 +21,44 @@ from typing import Any
 
 _LAZY = {
     "AlarmThresholds": "rds_ha.monitoring.alarm_thresholds",
+    "AppConfig": "rds_ha.environments.loading",
     "ConfigurationError": "rds_ha.errors",
     "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
+    "DatabaseBackups": "rds_ha.backups.database_backups",
     "Deployment": "rds_ha.catalog.engines",
     "Engine": "rds_ha.catalog.engines",
+    "EnvironmentConfig": "rds_ha.environments.config",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
+    "RETAIN_NAMED": "rds_ha.database.defaults",
+    "SnapshotExport": "rds_ha.snapshot_export.snapshot_export",
+    "allow_cloudwatch_logs": "rds_ha.database.keys",
+    "backup_vault_arn": "rds_ha.backups.vault",
+    "create_database_key": "rds_ha.database.keys",
+    "load_config": "rds_ha.environments.loading",
+    "parse_config": "rds_ha.environments.loading",
+    "protected_backup_vault": "rds_ha.backups.vault",
+    "write_stack_policy": "rds_ha.guard.stack_policy",
 }
 
 __all__ = [
+    "RETAIN_NAMED",
     "AlarmThresholds",
+    "AppConfig",
     "ConfigurationError",
     "DatabaseAlarms",
+    "DatabaseBackups",
     "Deployment",
     "Engine",
+    "EnvironmentConfig",
     "HighlyAvailableDatabase",
+    "SnapshotExport",
+    "allow_cloudwatch_logs",
+    "backup_vault_arn",
+    "create_database_key",
+    "load_config",
+    "parse_config",
+    "protected_backup_vault",
+    "write_stack_policy",
 ]
 
 
@@ -32,3 +66,7 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'rds_ha' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

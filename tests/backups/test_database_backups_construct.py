@@ -1,5 +1,5 @@
-"""DatabaseBackups used as a library construct: props, defaults taken from the database, and
-validation that needs no environments.toml."""
+"""DatabaseBackups and SnapshotExport used as library constructs: props, defaults taken from the
+database, and validation that needs no environments.toml."""
 
 from __future__ import annotations
 
@@ -13,11 +13,18 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 from synth_helpers import TEST_ENV, isolated_vpc
 
-from rds_ha import ConfigurationError, HighlyAvailableDatabase
-from rds_ha.backups.database_backups import DatabaseBackups
+from rds_ha import ConfigurationError, DatabaseBackups, HighlyAvailableDatabase, SnapshotExport
 
 DR_VAULT = "arn:aws:backup:eu-central-1:111111111111:backup-vault:orders-dr"
 RESTORE_TESTING_NAME = re.compile(r"^[A-Za-z0-9_]{1,50}$")
+EXPORT_PROPS = {
+    "export_snapshots",
+    "export_archive_after_days",
+    "export_expire_after_days",
+    "export_function_reserved_concurrency",
+    "rds_api_endpoint",
+    "alarm_topic",
+}
 
 
 def backups_stack(
@@ -35,7 +42,17 @@ def backups_stack(
             stack, "DrVault", DR_VAULT
         )
     database = HighlyAvailableDatabase(stack, "Orders", vpc=vpc, **(database_props or {}))
-    DatabaseBackups(stack, "Backups", database=database, vpc=vpc, **props)
+    export = {name: props.pop(name) for name in EXPORT_PROPS & set(props)}
+    backups = DatabaseBackups(stack, "Backups", database=database, **props)
+    if export.get("export_snapshots") != "none":
+        SnapshotExport(
+            stack,
+            "Export",
+            database=database,
+            vpc=vpc,
+            encryption_key=backups.encryption_key,
+            **export,
+        )
     return stack
 
 
@@ -170,7 +187,7 @@ def test_databases_in_one_vpc_share_one_rds_api_endpoint() -> None:
     vpc = isolated_vpc(stack)
     for name in ("Orders", "Billing"):
         database = HighlyAvailableDatabase(stack, name, vpc=vpc)
-        DatabaseBackups(stack, f"{name}Backups", database=database, vpc=vpc)
+        SnapshotExport(stack, f"{name}Export", database=database, vpc=vpc)
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::VPCEndpoint", 1)
     (endpoint_group,) = [
@@ -201,13 +218,11 @@ def test_a_vpc_endpoint_passed_in_is_used_instead_of_a_new_one() -> None:
         "Rds", service=ec2.InterfaceVpcEndpointAwsService.RDS, open=False
     )
     database = HighlyAvailableDatabase(stack, "Orders", vpc=vpc)
-    backups = DatabaseBackups(
-        stack, "Backups", database=database, vpc=vpc, rds_api_endpoint=endpoint
-    )
+    export = SnapshotExport(stack, "Export", database=database, vpc=vpc, rds_api_endpoint=endpoint)
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::VPCEndpoint", 1)
-    assert backups.rds_api_endpoint is endpoint
-    assert "RdsApiEndpointSecurityGroup" not in [c.node.id for c in backups.node.children]
+    assert export.rds_api_endpoint is endpoint
+    assert "RdsApiEndpointSecurityGroup" not in [c.node.id for c in export.node.children]
 
 
 def test_without_an_alarm_topic_the_export_failures_alarm_warns_that_nobody_hears_it() -> None:

@@ -1,4 +1,5 @@
-"""Defaults and rules for a database's backups, shared by ``DatabaseBackups`` and the config.
+"""Defaults and rules for a database's AWS Backup plan, shared by ``DatabaseBackups`` and the
+config.
 
 Each problem is one line naming the field, the value received and what is allowed.
 """
@@ -17,20 +18,13 @@ MONTHLY_RETENTION_DAYS = 365
 BACKUP_START_HOUR_UTC = 5
 BACKUP_START_WINDOW_MINUTES = 60
 RESTORE_TEST_SCHEDULE = "cron(0 6 ? * SAT *)"
-EXPORT_ARCHIVE_AFTER_DAYS = 30
-EXPORT_EXPIRE_AFTER_DAYS = 730
-# Which snapshots go to S3: the monthly AWS Backup snapshots, every snapshot, or none.
-EXPORT_SNAPSHOTS_CHOICES = ("monthly", "all", "none")
-EXPORT_SNAPSHOTS = "monthly"
-# Glacier Instant Retrieval bills at least 90 days per object.
-GLACIER_IR_MINIMUM_DAYS = 90
 # A vault lock in compliance mode becomes immutable after this grace period (AWS minimum).
 MIN_VAULT_LOCK_CHANGEABLE_DAYS = 3
 
 _SCHEDULE = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 
 
-def _days(name: str, value: int, low: int, high: int) -> list[str]:
+def days_problems(name: str, value: int, low: int, high: int) -> list[str]:
     if low <= value <= high:
         return []
     return [f"{name}={value}: must be {low}-{high} days"]
@@ -47,9 +41,6 @@ def backup_problems(
     backup_start_hour_utc: int,
     database_backup_window: str | None,
     restore_test_schedule: str,
-    export_snapshots: str,
-    export_archive_after_days: int,
-    export_expire_after_days: int,
     vault_lock_min_retention_days: int | None,
     vault_lock_max_retention_days: int | None,
 ) -> list[str]:
@@ -59,7 +50,7 @@ def backup_problems(
     problems = (
         []
         if continuous_retention_days == database_backup_retention_days
-        else _days(
+        else days_problems(
             "continuous_retention_days",
             continuous_retention_days,
             1,
@@ -67,15 +58,17 @@ def backup_problems(
         )
     )
     problems += _continuous_problems(continuous_retention_days, database_backup_retention_days)
-    problems += _days("daily_retention_days", daily_retention_days, 1, MAX_RETENTION_DAYS)
-    problems += _days("monthly_retention_days", monthly_retention_days, 1, MAX_RETENTION_DAYS)
+    problems += days_problems("daily_retention_days", daily_retention_days, 1, MAX_RETENTION_DAYS)
+    problems += days_problems(
+        "monthly_retention_days", monthly_retention_days, 1, MAX_RETENTION_DAYS
+    )
     disaster_recovery = {
         "dr_retention_days": disaster_recovery_retention_days,
         "dr_monthly_retention_days": disaster_recovery_monthly_retention_days,
     }
     for name, days in disaster_recovery.items():
         if days is not None:
-            problems += _days(name, days, 1, MAX_RETENTION_DAYS)
+            problems += days_problems(name, days, 1, MAX_RETENTION_DAYS)
     if monthly_retention_days <= daily_retention_days:
         problems.append(
             f"monthly_retention_days={monthly_retention_days}: must be longer than "
@@ -87,12 +80,6 @@ def backup_problems(
             f"restore_test_schedule={restore_test_schedule!r}: must be an EventBridge "
             "'cron(...)' or 'rate(N unit)' expression, e.g. 'cron(0 6 ? * SAT *)'"
         )
-    if export_snapshots not in EXPORT_SNAPSHOTS_CHOICES:
-        problems.append(
-            f"export_snapshots={export_snapshots!r}: must be one of "
-            f"{', '.join(map(repr, EXPORT_SNAPSHOTS_CHOICES))}"
-        )
-    problems += _export_problems(export_archive_after_days, export_expire_after_days)
     if vault_lock_min_retention_days is not None or vault_lock_max_retention_days is not None:
         problems += _vault_lock_problems(
             vault_lock_min_retention_days or 1,
@@ -145,22 +132,9 @@ def _schedule_problems(hour: int, database_backup_window: str | None) -> list[st
     return []
 
 
-def _export_problems(archive_after: int, expire_after: int) -> list[str]:
-    problems = _days("export_archive_after_days", archive_after, 1, MAX_RETENTION_DAYS)
-    problems += _days("export_expire_after_days", expire_after, 1, MAX_RETENTION_DAYS)
-    if expire_after < archive_after + GLACIER_IR_MINIMUM_DAYS:
-        problems.append(
-            f"export_expire_after_days={expire_after}: must be at least "
-            f"export_archive_after_days + {GLACIER_IR_MINIMUM_DAYS} "
-            f"({archive_after + GLACIER_IR_MINIMUM_DAYS}); archived exports are billed for "
-            f"{GLACIER_IR_MINIMUM_DAYS} days anyway"
-        )
-    return problems
-
-
 def _vault_lock_problems(low: int, high: int, retentions: dict[str, int]) -> list[str]:
-    problems = _days("vault_lock_min_retention_days", low, 1, MAX_RETENTION_DAYS)
-    problems += _days("vault_lock_max_retention_days", high, 1, MAX_RETENTION_DAYS)
+    problems = days_problems("vault_lock_min_retention_days", low, 1, MAX_RETENTION_DAYS)
+    problems += days_problems("vault_lock_max_retention_days", high, 1, MAX_RETENTION_DAYS)
     if low > high:
         return [
             *problems,

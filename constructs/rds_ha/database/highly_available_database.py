@@ -478,6 +478,14 @@ class HighlyAvailableDatabase(Construct):
     def endpoint_port(self) -> int:
         return self.port
 
+    @property
+    def arn(self) -> str:
+        """The DB instance's ARN, or the Multi-AZ DB cluster's."""
+        if self.instance is not None:
+            return self.instance.instance_arn
+        assert self.cluster is not None
+        return self.cluster.attr_db_cluster_arn
+
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
         """Let ``grantee`` log in as ``db_user`` with IAM database authentication.
 

@@ -1,0 +1,237 @@
+"""One environment of ``environments.toml``, validated, and the construct properties it
+gives: the one place where a configuration key becomes a construct argument.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from pydantic import Field
+
+from rds_ha.catalog.engines import PROFILES, Deployment, Engine
+from rds_ha.database import defaults
+from rds_ha.database.validation import database_problems
+from rds_ha.environments.tables import (
+    AccountId,
+    AlarmOverride,
+    BackupsConfig,
+    Cidr,
+    Email,
+    Region,
+    VpcId,
+    _Strict,
+)
+from rds_ha.monitoring.alarm_thresholds import (
+    THRESHOLD_NAMES,
+    AlarmThresholds,
+    DatabaseFacts,
+    absolute_override_problem,
+    alarm_problems,
+)
+
+REMOVAL_POLICIES = {
+    # Retained on update and delete; a failed first create still rolls back (RETAIN_NAMED).
+    "retain": defaults.RETAIN_NAMED,
+    "snapshot": RemovalPolicy.SNAPSHOT,
+    "destroy": RemovalPolicy.DESTROY,
+}
+
+
+class EnvironmentConfig(_Strict):
+    """One ``[environments.<name>]`` table."""
+
+    name: str
+    account: AccountId
+    region: Region
+    engine: Engine
+    engine_version: str
+    instance_class: str
+    deployment: Deployment
+    allocated_storage_gib: int
+    max_allocated_storage_gib: int
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    alarm_emails: tuple[Email, ...]
+    production: bool = Field(
+        default=False, description="Production rules apply (true by default for 'prod')."
+    )
+    removal_policy: Literal["retain", "snapshot", "destroy"] | None = None
+    database_identifier: str | None = None
+    database_name: str | None = None
+    master_username: str = defaults.MASTER_USERNAME
+    port: int | None = None
+    monitoring_interval_seconds: int = defaults.MONITORING_INTERVAL_SECONDS
+    log_retention_days: int = 365
+    vpc_id: VpcId | None = None
+    vpc_cidr: Cidr = "10.0.0.0/16"
+    parameters: dict[str, str | int | float] = Field(default_factory=dict)
+    alarms: dict[str, AlarmOverride] = Field(
+        default_factory=dict, description="Alarm threshold overrides, by threshold name."
+    )
+    backups: BackupsConfig = Field(default_factory=BackupsConfig)
+
+    @property
+    def is_production(self) -> bool:
+        return self.production or self.name == "prod"
+
+    @property
+    def effective_removal_policy(self) -> str:
+        return self.removal_policy or ("retain" if self.is_production else "snapshot")
+
+    @property
+    def stack_name(self) -> str:
+        return f"rds-ha-{self.name}"
+
+    @property
+    def identifier(self) -> str:
+        return self.database_identifier or f"rds-ha-{self.name}"
+
+    def problems(self) -> list[str]:
+        """Cross-field rules; the field types are already checked."""
+        problems = database_problems(
+            engine=self.engine,
+            deployment=self.deployment,
+            engine_version=self.engine_version,
+            instance_class=self.instance_class,
+            region=self.region,
+            identifier=self.identifier,
+            allocated_storage_gib=self.allocated_storage_gib,
+            max_allocated_storage_gib=self.max_allocated_storage_gib,
+            backup_retention_days=self.backup_retention_days,
+            backup_window=self.backup_window,
+            maintenance_window=self.maintenance_window,
+            monitoring_interval_seconds=self.monitoring_interval_seconds,
+            port=self.port or PROFILES[self.engine].port,
+            master_username=self.master_username,
+            parameters=self.parameters,
+        )
+        if self.log_retention_days not in defaults.LOG_RETENTION_BY_DAYS:
+            problems.append(
+                f"log_retention_days={self.log_retention_days}: must be one of "
+                f"{', '.join(map(str, defaults.LOG_RETENTION_BY_DAYS))}"
+            )
+        problems += self.backups.problems(
+            region=self.region,
+            backup_window=self.backup_window,
+            backup_retention_days=self.backup_retention_days,
+            production=self.is_production,
+        )
+        if self.is_production:
+            problems += self._production_problems()
+        # An instance class already reported (a typo) is not reported again by the alarms.
+        class_reported = any(p.startswith("instance_class=") for p in problems)
+        problems += [
+            problem
+            for problem in self._alarm_problems()
+            if not (class_reported and problem.startswith("instance_class="))
+        ]
+        return problems
+
+    # --- construct properties --------------------------------------------------------------
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return defaults.LOG_RETENTION_BY_DAYS[self.log_retention_days]
+
+    def database_props(self) -> dict[str, Any]:
+        """``HighlyAvailableDatabase`` arguments (all but ``vpc`` and ``encryption_key``)."""
+        return {
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "deployment": self.deployment,
+            "instance_class": self.instance_class,
+            "identifier": self.identifier,
+            "allocated_storage_gib": self.allocated_storage_gib,
+            "max_allocated_storage_gib": self.max_allocated_storage_gib,
+            "backup_retention_days": self.backup_retention_days,
+            "backup_window": self.backup_window,
+            "maintenance_window": self.maintenance_window,
+            "deletion_protection": self.deletion_protection,
+            "removal_policy": REMOVAL_POLICIES[self.effective_removal_policy],
+            "master_username": self.master_username,
+            "database_name": self.database_name,
+            "port": self.port,
+            "parameters": self.parameters,
+            "log_retention": self.log_retention,
+            "monitoring_interval_seconds": self.monitoring_interval_seconds,
+        }
+
+    def backups_props(self) -> dict[str, Any]:
+        """``DatabaseBackups`` arguments (all but ``database`` and the DR vault)."""
+        settings = self.backups
+        return {
+            "continuous_retention_days": settings.continuous_retention_days,
+            "daily_retention_days": settings.daily_retention_days,
+            "monthly_retention_days": settings.monthly_retention_days,
+            "backup_start_hour_utc": settings.backup_start_hour_utc,
+            "disaster_recovery_retention_days": settings.dr_retention_days,
+            "disaster_recovery_monthly_retention_days": settings.dr_monthly_retention_days,
+            "vault_lock": settings.lock_configuration,
+            "restore_test_schedule": settings.restore_test_schedule,
+        }
+
+    @property
+    def exports_snapshots(self) -> bool:
+        return self.backups.export_snapshots != "none"
+
+    def export_props(self) -> dict[str, Any]:
+        """``SnapshotExport`` arguments (all but the database, VPC, key and alarm topic)."""
+        settings = self.backups
+        return {
+            "export_snapshots": settings.export_snapshots,
+            "export_archive_after_days": settings.export_archive_after_days,
+            "export_expire_after_days": settings.export_expire_after_days,
+            "log_retention": self.log_retention,
+        }
+
+    def alarms_props(self) -> dict[str, Any]:
+        """``DatabaseAlarms`` arguments (all but ``database``)."""
+        return {"thresholds": self.alarm_thresholds, "alarm_emails": self.alarm_emails}
+
+    @property
+    def alarm_thresholds(self) -> AlarmThresholds:
+        return AlarmThresholds().with_overrides(
+            {name: override.model_dump(exclude_none=True) for name, override in self.alarms.items()}
+        )
+
+    def _alarm_problems(self) -> list[str]:
+        problems = [
+            f"alarms.{name}: unknown threshold; allowed: {', '.join(THRESHOLD_NAMES)}"
+            for name in self.alarms
+            if name not in THRESHOLD_NAMES
+        ]
+        problems += [
+            problem
+            for name, override in self.alarms.items()
+            if (problem := absolute_override_problem(name, override.model_dump()))
+        ]
+        if problems:
+            return problems
+        facts = DatabaseFacts(
+            engine=self.engine,
+            deployment=self.deployment,
+            instance_class=self.instance_class,
+            allocated_storage_gib=self.allocated_storage_gib,
+            max_allocated_storage_gib=self.max_allocated_storage_gib,
+            parameters={name: str(value) for name, value in self.parameters.items()},
+        )
+        return alarm_problems(self.alarm_thresholds, facts)
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        if self.deployment is Deployment.SINGLE_AZ:
+            problems.append(
+                "deployment='single-az': production needs a standby; allowed: "
+                "'multi-az-instance', 'multi-az-cluster'"
+            )
+        if not self.deletion_protection:
+            problems.append("deletion_protection=false: production requires true")
+        if self.effective_removal_policy != "retain":
+            problems.append(f"removal_policy={self.removal_policy!r}: production requires 'retain'")
+        if not self.alarm_emails:
+            problems.append("alarm_emails=[]: production needs at least one address")
+        return problems

@@ -1,0 +1,130 @@
+"""Reading ``environments.toml``: every problem of every environment, once, all at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from rds_ha.catalog.engines import PROFILES, Deployment, Engine
+from rds_ha.database.validation import coerce_choice, database_problems
+from rds_ha.environments.config import EnvironmentConfig
+from rds_ha.environments.tables import _Strict
+from rds_ha.errors import ConfigurationError
+
+
+class AppConfig(_Strict):
+    environments: dict[str, EnvironmentConfig]
+
+    def select(self, name: str | None) -> list[EnvironmentConfig]:
+        """One environment by name, or all of them for ``None``."""
+        if name is None:
+            return list(self.environments.values())
+        if name not in self.environments:
+            raise ConfigurationError(
+                "env",
+                [
+                    f"env={name!r}: no such environment; valid: "
+                    f"{', '.join(sorted(self.environments))}"
+                ],
+            )
+        return [self.environments[name]]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"{location}: required key is missing"
+    if error["type"] == "extra_forbidden":
+        return f"{location}={error['input']!r}: unknown key"
+    message = re.sub(r"^Value error, ", "", error["msg"])
+    return f"{location}={error['input']!r}: {message}"
+
+
+def _partial_problems(name: str, table: dict[str, Any], flagged: set[str]) -> list[str]:
+    """The database rules applied to the keys of a table that failed type validation, so that
+    one bad key does not hide the others' problems. Keys the type check flagged or that are
+    missing are skipped (they are reported already)."""
+    fields = EnvironmentConfig.model_fields
+
+    def value(key: str) -> Any:
+        if key in flagged:
+            return None
+        if key in table:
+            return table[key]
+        default = fields[key].default
+        return None if fields[key].is_required() else default
+
+    engine, _ = coerce_choice("engine", value("engine"), Engine)
+    deployment, _ = coerce_choice("deployment", value("deployment"), Deployment)
+    port = value("port") or (PROFILES[engine].port if engine else None)
+    parameters = value("parameters")
+    problems = database_problems(
+        engine=engine,
+        deployment=deployment,
+        engine_version=value("engine_version"),
+        instance_class=value("instance_class"),
+        region=value("region") if isinstance(value("region"), str) else None,
+        identifier=value("database_identifier") or f"rds-ha-{name}",
+        allocated_storage_gib=value("allocated_storage_gib"),
+        max_allocated_storage_gib=value("max_allocated_storage_gib"),
+        backup_retention_days=value("backup_retention_days"),
+        backup_window=value("backup_window"),
+        maintenance_window=value("maintenance_window"),
+        monitoring_interval_seconds=value("monitoring_interval_seconds"),
+        port=port,
+        master_username=value("master_username"),
+        parameters=parameters if isinstance(parameters, dict) else {},
+    )
+    # The type check already named these keys: keep only the rules' own problems.
+    return [
+        p for p in problems if "must be a whole number" not in p and "must be a string" not in p
+    ]
+
+
+def parse_config(data: dict[str, Any], source: str = "environments.toml") -> AppConfig:
+    """Validate raw TOML data; raises ConfigurationError listing every problem."""
+    environments = data.get("environments")
+    problems: list[str] = [
+        f"{key}: unknown top-level table; allowed: environments"
+        for key in data
+        if key != "environments"
+    ]
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigurationError(source, [*problems, "environments: no [environments.<name>]"])
+    parsed: dict[str, EnvironmentConfig] = {}
+    for name, table in environments.items():
+        if not isinstance(table, dict):
+            problems.append(f"environments.{name}={table!r}: must be a table")
+            continue
+        if "name" in table:
+            # The table's name is the environment's name; a key would silently override it.
+            problems.append(f"[{name}] name={table['name']!r}: unknown key")
+            continue
+        try:
+            environment = EnvironmentConfig.model_validate({**table, "name": name})
+        except ValidationError as error:
+            problems += [f"[{name}] {_describe(e)}" for e in error.errors()]
+            flagged = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+            problems += [f"[{name}] {p}" for p in _partial_problems(name, table, flagged)]
+            continue
+        problems += [f"[{name}] {problem}" for problem in environment.problems()]
+        parsed[name] = environment
+    if problems:
+        # Each problem once, in the order found.
+        raise ConfigurationError(source, list(dict.fromkeys(problems)))
+    return AppConfig(environments=parsed)
+
+
+def load_config(path: str | Path) -> AppConfig:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigurationError(str(path), ["file not found"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(str(path), [f"not valid TOML: {error}"]) from None
+    return parse_config(data, source=str(path))
