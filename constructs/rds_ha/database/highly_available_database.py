@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from aws_cdk import (
-    Acknowledgment,
     Annotations,
     ArnFormat,
     CfnOutput,
-    Duration,
     RemovalPolicy,
     Stack,
-    Validations,
 )
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -32,16 +26,17 @@ from rds_ha.catalog.engines import (
     EngineProfile,
 )
 from rds_ha.database import defaults
+from rds_ha.database.builders import CommonSettings, DatabaseBuilders
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.database.metrics import DatabaseMetrics
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.errors import ConfigurationError
-from rds_ha.nag import nag_finding_text
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
 
 
-class HighlyAvailableDatabase(Construct):
+class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
     """An Amazon RDS database in its safe, highly available configuration.
 
     Every argument is optional but ``vpc``; the defaults are the HA configuration:
@@ -207,7 +202,7 @@ class HighlyAvailableDatabase(Construct):
         )
         # RDS checks the role's permissions when it creates the database, so they come first.
         self.monitoring_policy = self._grant_enhanced_monitoring()
-        common = _CommonSettings(
+        common = CommonSettings(
             backup_window=backup_window,
             maintenance_window=maintenance_window,
             deletion_protection=deletion_protection,
@@ -251,187 +246,6 @@ class HighlyAvailableDatabase(Construct):
             )
             for log_type in self.log_types
         }
-
-    def _build_instance(self, vpc: ec2.IVpc, common: _CommonSettings) -> None:
-        engine = _instance_engine(self.engine, self.engine_version, self.profile)
-        parameter_group = rds.ParameterGroup(
-            self,
-            "Parameters",
-            engine=engine,
-            description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
-            parameters=self.parameters,
-        )
-        option_group = None
-        if self.profile.audit_plugin:
-            option_group = rds.OptionGroup(
-                self,
-                "Options",
-                engine=engine,
-                description=f"{self.identifier}: connection and DDL audit logging",
-                configurations=[
-                    rds.OptionConfiguration(
-                        name="MARIADB_AUDIT_PLUGIN",
-                        settings={"SERVER_AUDIT_EVENTS": "CONNECT,QUERY_DDL"},
-                    )
-                ],
-            )
-        instance = rds.DatabaseInstance(
-            self,
-            "Resource",
-            engine=engine,
-            instance_type=ec2.InstanceType(self.instance_class.removeprefix("db.")),
-            instance_identifier=self.identifier,
-            vpc=vpc,
-            subnet_group=self.subnet_group,
-            security_groups=[self.security_group],
-            port=self.port,
-            publicly_accessible=False,
-            multi_az=self.deployment is Deployment.MULTI_AZ_INSTANCE,
-            credentials=rds.Credentials.from_username(
-                common.master_username, encryption_key=self.encryption_key
-            ),
-            manage_master_user_password=True,
-            iam_authentication=True,
-            database_name=common.database_name,
-            storage_encrypted=True,
-            storage_encryption_key=self.encryption_key,
-            storage_type=rds.StorageType.GP3,
-            allocated_storage=self.allocated_storage_gib,
-            max_allocated_storage=self.max_allocated_storage_gib,
-            backup_retention=Duration.days(self.backup_retention_days),
-            preferred_backup_window=common.backup_window,
-            preferred_maintenance_window=common.maintenance_window,
-            copy_tags_to_snapshot=True,
-            delete_automated_backups=False,
-            deletion_protection=common.deletion_protection,
-            removal_policy=common.removal_policy,
-            auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
-            parameter_group=parameter_group,
-            option_group=option_group,
-            cloudwatch_logs_exports=list(self.log_types),
-            monitoring_interval=Duration.seconds(common.monitoring_interval_seconds),
-            monitoring_role=self.monitoring_role,
-            enable_performance_insights=True,
-            performance_insight_encryption_key=self.encryption_key,
-            ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
-        )
-        self.instance: rds.DatabaseInstance | None = instance
-        self.cluster: rds.CfnDBCluster | None = None
-        self.resource = instance
-        self.endpoint_address = instance.db_instance_endpoint_address
-        self.secret: secretsmanager.ISecret = instance.secret  # type: ignore[assignment]
-        self._resource_id_attr = instance.instance_resource_id
-
-    def _build_cluster(self, common: _CommonSettings) -> None:
-        parameter_group = rds.CfnDBClusterParameterGroup(
-            self,
-            "Parameters",
-            family=self.profile.parameter_group_family(self.engine_version),
-            description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
-            parameters=self.parameters,
-        )
-        cluster = rds.CfnDBCluster(
-            self,
-            "Resource",
-            engine=self.engine.value,
-            engine_version=self.engine_version,
-            db_cluster_identifier=self.identifier,
-            db_cluster_instance_class=self.instance_class,
-            db_subnet_group_name=self.subnet_group.subnet_group_name,
-            vpc_security_group_ids=[self.security_group.security_group_id],
-            db_cluster_parameter_group_name=parameter_group.ref,
-            port=self.port,
-            publicly_accessible=False,
-            master_username=common.master_username,
-            manage_master_user_password=True,
-            master_user_secret=rds.CfnDBCluster.MasterUserSecretProperty(
-                kms_key_id=self.encryption_key.key_arn
-            ),
-            database_name=common.database_name,
-            storage_encrypted=True,
-            kms_key_id=self.encryption_key.key_arn,
-            storage_type="gp3",
-            allocated_storage=self.allocated_storage_gib,
-            iops=defaults.CLUSTER_GP3_IOPS,
-            backup_retention_period=self.backup_retention_days,
-            preferred_backup_window=common.backup_window,
-            preferred_maintenance_window=common.maintenance_window,
-            copy_tags_to_snapshot=True,
-            deletion_protection=common.deletion_protection,
-            auto_minor_version_upgrade=True,
-            enable_cloudwatch_logs_exports=list(self.log_types),
-            monitoring_interval=common.monitoring_interval_seconds,
-            monitoring_role_arn=self.monitoring_role.role_arn,
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=self.encryption_key.key_arn,
-            performance_insights_retention_period=7,
-        )
-        cluster.apply_removal_policy(common.removal_policy)
-        self.instance = None
-        self.cluster = cluster
-        self.resource = cluster
-        self.endpoint_address = cluster.attr_endpoint_address
-        self.secret = secretsmanager.Secret.from_secret_complete_arn(
-            self, "Secret", cluster.attr_master_user_secret_secret_arn
-        )
-        self._resource_id_attr = cluster.attr_db_cluster_resource_id
-
-    def _grant_enhanced_monitoring(self) -> iam.ManagedPolicy:
-        """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and region's
-        RDSOSMetrics log group.
-
-        Enhanced monitoring writes one stream per DB instance, named by its resource id
-        (DbiResourceId). That id exists only once the database does, while RDS refuses to create
-        a database whose monitoring role lacks the permissions ("IAM role ARN value is invalid
-        or does not include the required permissions for: ENHANCED_MONITORING"). So the policy
-        is attached before the database and names the log group's streams by a wildcard.
-        """
-        stack = Stack.of(self)
-
-        def log_arn(name: str) -> str:
-            return stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=name,
-                arn_format=_COLON_RESOURCE_NAME,
-            )
-
-        policy = iam.ManagedPolicy(
-            self,
-            "MonitoringPolicy",
-            description=f"{self.identifier}: enhanced monitoring metrics to RDSOSMetrics",
-            roles=[self.monitoring_role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="EnableCreationAndManagementOfRDSCloudwatchLogGroups",
-                    actions=["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
-                    resources=[log_arn("RDSOSMetrics")],
-                ),
-                iam.PolicyStatement(
-                    sid="EnableCreationAndManagementOfRDSCloudwatchLogStreams",
-                    actions=[
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                        "logs:GetLogEvents",
-                    ],
-                    resources=[log_arn("RDSOSMetrics:log-stream:*")],
-                ),
-            ],
-        )
-        Validations.of(policy).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::"
-                f"{nag_finding_text(self, log_arn(''))}RDSOSMetrics:log-stream:*]",
-                reason="Enhanced monitoring writes one stream per DB instance named by its "
-                "resource id, which exists only after the database is created, while RDS needs "
-                "the permissions at creation; the wildcard is limited to the RDSOSMetrics log "
-                "group of this account and region, and only RDS acting for this account can "
-                "assume the role.",
-            )
-        )
-        return policy
 
     def _publish(self, path: str) -> None:
         values = {
@@ -520,90 +334,3 @@ class HighlyAvailableDatabase(Construct):
         self.connections.allow_default_port_from(
             other, description or f"Connections to {self.identifier}"
         )
-
-    @property
-    def metric_dimensions(self) -> dict[str, str]:
-        if self.deployment is Deployment.MULTI_AZ_CLUSTER:
-            return {"DBClusterIdentifier": self.identifier}
-        return {"DBInstanceIdentifier": self.identifier}
-
-    def metric(
-        self,
-        metric_name: str,
-        *,
-        statistic: str = "Average",
-        period: Duration | None = None,
-        unit: cloudwatch.Unit | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Any AWS/RDS metric of this database."""
-        return cloudwatch.Metric(
-            namespace="AWS/RDS",
-            metric_name=metric_name,
-            dimensions_map=self.metric_dimensions,
-            statistic=statistic,
-            period=period or Duration.minutes(1),
-            unit=unit,
-            label=label,
-        )
-
-    def metric_cpu_utilization(self, **kwargs: object) -> cloudwatch.Metric:
-        return self.metric("CPUUtilization", **kwargs)  # type: ignore[arg-type]
-
-    def metric_freeable_memory(self, **kwargs: object) -> cloudwatch.Metric:
-        """Bytes."""
-        return self.metric("FreeableMemory", **kwargs)  # type: ignore[arg-type]
-
-    def metric_free_storage_space(self, **kwargs: object) -> cloudwatch.Metric:
-        """Bytes."""
-        return self.metric("FreeStorageSpace", **kwargs)  # type: ignore[arg-type]
-
-    def metric_database_connections(self, **kwargs: object) -> cloudwatch.Metric:
-        return self.metric("DatabaseConnections", **kwargs)  # type: ignore[arg-type]
-
-    def metric_read_latency(self, **kwargs: object) -> cloudwatch.Metric:
-        """Seconds."""
-        return self.metric("ReadLatency", **kwargs)  # type: ignore[arg-type]
-
-    def metric_write_latency(self, **kwargs: object) -> cloudwatch.Metric:
-        """Seconds."""
-        return self.metric("WriteLatency", **kwargs)  # type: ignore[arg-type]
-
-    def metric_disk_queue_depth(self, **kwargs: object) -> cloudwatch.Metric:
-        return self.metric("DiskQueueDepth", **kwargs)  # type: ignore[arg-type]
-
-    def metric_db_load(self, **kwargs: object) -> cloudwatch.Metric:
-        """Average active sessions (Performance Insights)."""
-        return self.metric("DBLoad", **kwargs)  # type: ignore[arg-type]
-
-    def metric_swap_usage(self, **kwargs: object) -> cloudwatch.Metric:
-        """Bytes."""
-        return self.metric("SwapUsage", **kwargs)  # type: ignore[arg-type]
-
-    def metric_replica_lag(self, **kwargs: object) -> cloudwatch.Metric:
-        """Seconds."""
-        return self.metric("ReplicaLag", **kwargs)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class _CommonSettings:
-    """Settings shared verbatim by the instance and the cluster resource."""
-
-    backup_window: str
-    maintenance_window: str
-    deletion_protection: bool
-    removal_policy: RemovalPolicy
-    master_username: str
-    database_name: str | None
-    monitoring_interval_seconds: int
-
-
-def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rds.IInstanceEngine:
-    major = profile.major_version(version)
-    if engine is Engine.POSTGRES:
-        return rds.DatabaseInstanceEngine.postgres(
-            version=rds.PostgresEngineVersion.of(version, major)
-        )
-    if engine is Engine.MYSQL:
-        return rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.of(version, major))
-    return rds.DatabaseInstanceEngine.maria_db(version=rds.MariaDbEngineVersion.of(version, major))

@@ -4,90 +4,47 @@ replace a resource holding data, or weaken what protects it."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rds_ha.guard.assembly import GuardInputError, load_assembly, stack_name_of
+from rds_ha.guard.conditions import conditioned
+from rds_ha.guard.findings import (
+    Category,
+    Finding,
+    GuardReport,
+    Resource,
+    Template,
+    properties,
+    resources,
+)
+from rds_ha.guard.protections import (
+    backups_disabled,
+    effective_policy,
+    fate_of_old,
+    protection_off,
+    protection_pointers,
+    weakened_policies,
+)
 from rds_ha.guard.schemas import (
-    BACKUP_RETENTION,
-    BACKUP_TYPES,
-    DEFAULT_BACKUP_RETENTION_DAYS,
-    DELETE,
-    POLICY_RANK,
     RETAIN,
     RETAIN_EXCEPT_ON_CREATE,
     SNAPSHOT,
     Replaces,
-    default_deletion_policy,
-    default_update_replace_policy,
     is_stateful,
     replacement_rules,
 )
 from rds_ha.guard.values import (
     ABSENT,
-    is_true,
     pointer_to_property,
     referenced_ids,
     resolve_pointer,
     without_asset_hashes,
 )
 
-Template = Mapping[str, Any]
-Resource = Mapping[str, Any]
-
 # Below this share of equal properties, a new resource of the same type is not called a rename.
 RENAME_MIN_SIMILARITY = 0.5
-IGNORED_TYPES = frozenset({"AWS::CDK::Metadata"})
-
-
-class Category(StrEnum):
-    REMOVED = "removed"
-    REPLACED = "replaced"
-    MAY_BE_REPLACED = "may-be-replaced"
-    POLICY_WEAKENED = "policy-weakened"
-    PROTECTION_OFF = "protection-off"
-    # A Condition now decides whether the resource exists; when false, it is deleted.
-    MAY_BE_REMOVED = "may-be-removed"
-    BACKUPS_DISABLED = "backups-disabled"
-    STACK_REMOVED = "stack-removed"
-    IN_PLACE = "in-place"
-    # A resource that holds no data is replaced; listed because it is worth a look.
-    REPLACED_NO_DATA = "replaced-no-data"
-
-
-SAFE_CATEGORIES = frozenset({Category.IN_PLACE, Category.REPLACED_NO_DATA})
-
-
-@dataclass(frozen=True)
-class Finding:
-    stack: str
-    logical_id: str
-    resource_type: str
-    category: Category
-    property: str | None
-    old: Any
-    new: Any
-    message: str
-
-    @property
-    def unsafe(self) -> bool:
-        return self.category not in SAFE_CATEGORIES
-
-
-@dataclass(frozen=True)
-class GuardReport:
-    findings: tuple[Finding, ...]
-    stacks: tuple[str, ...] = field(default=())
-
-    @property
-    def unsafe_findings(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.unsafe)
-
-    @property
-    def safe(self) -> bool:
-        return not self.unsafe_findings
 
 
 @dataclass(frozen=True)
@@ -132,8 +89,8 @@ def compare_assemblies(
 
 
 def compare_templates(stack: str, baseline: Template, current: Template) -> list[Finding]:
-    old_resources = _resources(baseline)
-    new_resources = _resources(current)
+    old_resources = resources(baseline)
+    new_resources = resources(current)
     causes = _replacement_causes(old_resources, new_resources)
     findings: list[Finding] = []
     for logical_id, old in old_resources.items():
@@ -145,87 +102,9 @@ def compare_templates(stack: str, baseline: Template, current: Template) -> list
         findings.extend(_changes(stack, logical_id, old, new, causes.get(logical_id, [])))
         if is_stateful(old["Type"]):
             findings.extend(
-                _conditioned(stack, logical_id, old, new, baseline=baseline, current=current)
+                conditioned(stack, logical_id, old, new, baseline=baseline, current=current)
             )
     return findings
-
-
-def _condition_bodies(template: Template, name: Any) -> dict[str, Any]:
-    """The named condition and every condition it uses, by name."""
-    conditions = template.get("Conditions", {})
-    conditions = conditions if isinstance(conditions, dict) else {}
-    found: dict[str, Any] = {}
-    pending = [name]
-    while pending:
-        current = pending.pop()
-        if not isinstance(current, str) or current in found:
-            continue
-        found[current] = conditions.get(current, ABSENT)
-        pending.extend(_used_conditions(found[current]))
-    return found
-
-
-def _used_conditions(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return [name for item in value for name in _used_conditions(item)]
-    if isinstance(value, dict):
-        if set(value) == {"Condition"}:
-            return [value["Condition"]]
-        return [name for item in value.values() for name in _used_conditions(item)]
-    return []
-
-
-def _conditioned(
-    stack: str,
-    logical_id: str,
-    old: Resource,
-    new: Resource,
-    *,
-    baseline: Template,
-    current: Template,
-) -> Iterator[Finding]:
-    """A stateful resource that gets a Condition, another one, or whose condition now reads
-    differently: when the condition is false, CloudFormation deletes the resource."""
-    after = new.get("Condition", ABSENT)
-    if after is ABSENT:
-        return
-    before = old.get("Condition", ABSENT)
-    if before == after and _condition_bodies(baseline, before) == _condition_bodies(current, after):
-        return
-    policy = _effective_policy(new, "DeletionPolicy")
-    if before == after:
-        what = f"the definition of its Condition {after} changed"
-    elif before is ABSENT:
-        what = f"Condition {after} was added"
-    else:
-        what = f"its Condition changed from {before} to {after}"
-    yield Finding(
-        stack,
-        logical_id,
-        old["Type"],
-        Category.MAY_BE_REMOVED,
-        "Condition",
-        before,
-        after,
-        f"may be removed: {what}; where it evaluates to false CloudFormation removes the "
-        f"{old['Type']} (DeletionPolicy {policy})",
-    )
-
-
-def _resources(template: Template) -> dict[str, Resource]:
-    return {
-        logical_id: resource
-        for logical_id, resource in template.get("Resources", {}).items()
-        if isinstance(resource, dict) and resource.get("Type") not in IGNORED_TYPES
-    }
-
-
-def _properties(resource: Resource) -> dict[str, Any]:
-    properties = resource.get("Properties", {})
-    return properties if isinstance(properties, dict) else {}
-
-
-# --- replacement ------------------------------------------------------------------------------
 
 
 def _replacement_causes(
@@ -280,8 +159,8 @@ def _create_only_pointers(resource_type: str) -> Iterator[tuple[str, Replaces | 
 
 def _direct_causes(old: Resource, new: Resource) -> Iterator[_Cause]:
     for pointer, replaces in _create_only_pointers(old["Type"]):
-        before = resolve_pointer(_properties(old), pointer)
-        after = resolve_pointer(_properties(new), pointer)
+        before = resolve_pointer(properties(old), pointer)
+        after = resolve_pointer(properties(new), pointer)
         if before != after and (replaces is None or replaces(before, after)):
             yield _Cause(pointer, replaces is not None, before, after)
 
@@ -295,8 +174,8 @@ def _most_specific(causes: Iterator[_Cause]) -> list[_Cause]:
 
 def _indirect_causes(old: Resource, new: Resource, replaced: set[str]) -> Iterator[_Cause]:
     for pointer, replaces in _create_only_pointers(old["Type"]):
-        before = resolve_pointer(_properties(old), pointer)
-        after = resolve_pointer(_properties(new), pointer)
+        before = resolve_pointer(properties(old), pointer)
+        after = resolve_pointer(properties(new), pointer)
         if before == after:
             for via in sorted(referenced_ids(after) & replaced):
                 yield _Cause(pointer, replaces is not None, before, after, via=via)
@@ -318,12 +197,12 @@ def _changes(
         covered = {pointer_to_property(c.pointer).split(".")[0] for c in causes}
         yield from _in_place(stack, logical_id, old, new, covered, normalise=without_asset_hashes)
         return
-    yield from _weakened_policies(stack, logical_id, old, new)
-    yield from _protection_off(stack, logical_id, old, new)
-    disabled = _backups_disabled(stack, logical_id, old, new)
+    yield from weakened_policies(stack, logical_id, old, new)
+    yield from protection_off(stack, logical_id, old, new)
+    disabled = backups_disabled(stack, logical_id, old, new)
     yield from disabled
     covered = {pointer_to_property(c.pointer).split(".")[0] for c in causes}
-    covered |= {pointer_to_property(p) for p in _protection_pointers(resource_type)}
+    covered |= {pointer_to_property(p) for p in protection_pointers(resource_type)}
     covered |= {f.property for f in disabled if f.property}
     yield from _in_place(stack, logical_id, old, new, covered, normalise=lambda value: value)
 
@@ -331,11 +210,6 @@ def _changes(
 def _only_asset_hash_changed(before: Any, after: Any) -> bool:
     """A new CDK asset (e.g. a Lambda layer's bundle) replaces the resource by design."""
     return without_asset_hashes(before) == without_asset_hashes(after)
-
-
-def _protection_pointers(resource_type: str) -> tuple[str, ...]:
-    rules = replacement_rules(resource_type)
-    return rules.deletion_protection if rules else ()
 
 
 def _replacement(
@@ -358,112 +232,12 @@ def _replacement(
     else:
         category = Category.MAY_BE_REPLACED if cause.conditional else Category.REPLACED
         verb = "may be replaced" if cause.conditional else "would be replaced"
-        policy = _effective_policy(new, "UpdateReplacePolicy")
+        policy = effective_policy(new, "UpdateReplacePolicy")
         message = (
             f"{verb}: {reason}; CloudFormation creates a new, empty {resource_type} and "
-            f"{_fate_of_old(policy)} the old one (UpdateReplacePolicy {policy})"
+            f"{fate_of_old(policy)} the old one (UpdateReplacePolicy {policy})"
         )
     return Finding(stack, logical_id, resource_type, category, prop, cause.old, cause.new, message)
-
-
-def _fate_of_old(policy: Any) -> str:
-    if policy == DELETE:
-        return "deletes"
-    if policy == SNAPSHOT:
-        return "snapshots and deletes"
-    return "orphans"
-
-
-def _effective_policy(resource: Resource, attribute: str) -> Any:
-    explicit = resource.get(attribute, ABSENT)
-    if explicit is not ABSENT:
-        return explicit
-    default = (
-        default_deletion_policy if attribute == "DeletionPolicy" else default_update_replace_policy
-    )
-    return default(resource["Type"], _properties(resource))
-
-
-def _describe_policy(resource: Resource, attribute: str) -> str:
-    effective = _effective_policy(resource, attribute)
-    return f"{effective}" if attribute in resource else f"(absent: {effective})"
-
-
-def _weakened_policies(
-    stack: str, logical_id: str, old: Resource, new: Resource
-) -> Iterator[Finding]:
-    for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
-        before = _effective_policy(old, attribute)
-        after = _effective_policy(new, attribute)
-        if before == after and old.get(attribute) == new.get(attribute):
-            continue
-        old_rank = POLICY_RANK.get(before) if isinstance(before, str) else None
-        new_rank = POLICY_RANK.get(after) if isinstance(after, str) else None
-        weakened = old_rank is None or new_rank is None or new_rank < old_rank
-        shown_old = _describe_policy(old, attribute)
-        shown_new = _describe_policy(new, attribute)
-        if weakened:
-            category = Category.POLICY_WEAKENED
-            message = f"{attribute} weakened from {shown_old} to {shown_new}"
-        else:
-            category = Category.IN_PLACE
-            message = f"{attribute} changed from {shown_old} to {shown_new}"
-        yield Finding(
-            stack, logical_id, old["Type"], category, attribute, shown_old, shown_new, message
-        )
-
-
-def _protection_off(stack: str, logical_id: str, old: Resource, new: Resource) -> Iterator[Finding]:
-    for pointer in _protection_pointers(old["Type"]):
-        before = resolve_pointer(_properties(old), pointer)
-        after = resolve_pointer(_properties(new), pointer)
-        if before == after:
-            continue
-        prop = pointer_to_property(pointer)
-        if is_true(before) and not is_true(after):
-            category = Category.PROTECTION_OFF
-            message = f"deletion protection turned off: {prop} {before!r} -> {after!r}"
-        else:
-            category = Category.IN_PLACE
-            message = f"{prop} changed in place: {before!r} -> {after!r}"
-        yield Finding(stack, logical_id, old["Type"], category, prop, before, after, message)
-
-
-def _retention_days(resource: Resource) -> int | None:
-    value = resolve_pointer(_properties(resource), BACKUP_RETENTION)
-    if value is ABSENT:
-        return DEFAULT_BACKUP_RETENTION_DAYS
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None  # an intrinsic: not known before deploy
-
-
-def _backups_disabled(stack: str, logical_id: str, old: Resource, new: Resource) -> list[Finding]:
-    if old["Type"] not in BACKUP_TYPES:
-        return []
-    before, after = _retention_days(old), _retention_days(new)
-    if after != 0 or before == 0:
-        return []
-    prop = pointer_to_property(BACKUP_RETENTION)
-    old_value = resolve_pointer(_properties(old), BACKUP_RETENTION)
-    new_value = resolve_pointer(_properties(new), BACKUP_RETENTION)
-    message = (
-        f"automated backups turned off: {prop} {old_value!r} -> {new_value!r}; RDS deletes the "
-        "automated backups and point-in-time restore is no longer possible"
-    )
-    return [
-        Finding(
-            stack,
-            logical_id,
-            old["Type"],
-            Category.BACKUPS_DISABLED,
-            prop,
-            old_value,
-            new_value,
-            message,
-        )
-    ]
 
 
 def _in_place(
@@ -475,8 +249,8 @@ def _in_place(
     *,
     normalise: Any,
 ) -> Iterator[Finding]:
-    before_all = _properties(old)
-    after_all = _properties(new)
+    before_all = properties(old)
+    after_all = properties(new)
     for prop in sorted(set(before_all) | set(after_all)):
         if prop in covered:
             continue
@@ -504,7 +278,7 @@ def _removed(
     new_resources: Mapping[str, Resource],
 ) -> Finding:
     resource_type = old["Type"]
-    policy = _effective_policy(old, "DeletionPolicy")
+    policy = effective_policy(old, "DeletionPolicy")
     if policy in {RETAIN, RETAIN_EXCEPT_ON_CREATE}:
         fate = "leaves it behind, no longer managed by the stack"
     elif policy == SNAPSHOT:
@@ -542,7 +316,7 @@ def _likely_rename(
     for new_id, candidate in new_resources.items():
         if new_id in old_resources or candidate["Type"] != old["Type"]:
             continue
-        equal, total = _similarity(_properties(old), _properties(candidate))
+        equal, total = _similarity(properties(old), properties(candidate))
         score = equal / total if total else 1.0
         if score >= RENAME_MIN_SIMILARITY and (best is None or score > best[0]):
             best = (score, new_id, equal, total)
@@ -555,7 +329,7 @@ def _similarity(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[int, in
 
 
 def _stack_removed(stack: str, key: str, template: Template) -> Finding:
-    stateful = sorted(lid for lid, r in _resources(template).items() if is_stateful(r["Type"]))
+    stateful = sorted(lid for lid, r in resources(template).items() if is_stateful(r["Type"]))
     held = (
         f"; it holds {len(stateful)} stateful resource(s): {', '.join(stateful)}"
         if stateful

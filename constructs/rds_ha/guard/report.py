@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from rds_ha.guard.compare import Finding, GuardReport
+from rds_ha.guard.findings import Finding, GuardReport
 from rds_ha.guard.values import ABSENT
 
 MAX_VALUE_WIDTH = 80

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Annotations, Duration, Stack, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -16,7 +13,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from rds_ha.database import defaults
@@ -25,11 +21,13 @@ from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
 from rds_ha.snapshot_export import export_rules
 from rds_ha.snapshot_export.buckets import create_access_log_bucket, create_export_bucket
+from rds_ha.snapshot_export.dead_letters import create_dead_letter_queue, export_failures_alarm
 from rds_ha.snapshot_export.function_policy import (
     EXPORT_SERVICE_PRINCIPAL,
     export_function_policy,
 )
 from rds_ha.snapshot_export.handler.snapshot_export import BACKUP_JOB_EVENT
+from rds_ha.snapshot_export.rds_api_endpoint import rds_api_endpoint_of
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
 # RDS events that announce a finished snapshot: manual (0042) and automated (0091) DB snapshots,
@@ -43,14 +41,6 @@ SNAPSHOT_CREATED_EVENT_IDS = (
 EXPORT_PREFIX = "snapshots"
 EXPORT_FUNCTION_RETRIES = 2
 EXPORT_TARGET_RETRIES = 4
-
-# One RDS API interface endpoint per VPC: an interface endpoint with private DNS takes the
-# service's DNS name for the whole VPC, so a second one for the same service fails to create
-# ("private-dns-enabled cannot be set because there is already a conflicting DNS domain").
-# The first DatabaseBackups in a VPC creates it; later ones in the same app reuse it.
-_RDS_API_ENDPOINTS: weakref.WeakKeyDictionary[object, dict[str, ec2.InterfaceVpcEndpoint]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 class SnapshotExport(Construct):
@@ -188,7 +178,9 @@ class SnapshotExport(Construct):
             rds_api_endpoint,
             export_function_reserved_concurrency,
         )
-        self._watch_dead_letter_queue(alarm_topic)
+        self.export_failures_alarm = export_failures_alarm(
+            self, self.dead_letter_queue, identifier=database.identifier, topic=alarm_topic
+        )
 
     def _create_export_function(
         self,
@@ -209,15 +201,7 @@ class SnapshotExport(Construct):
             encryption_key=self.encryption_key,
             removal_policy=defaults.RETAIN_NAMED,
         )
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "ExportDeadLetterQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.encryption_key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        self._let_senders_use_key_for_dead_letters()
+        self.dead_letter_queue = create_dead_letter_queue(self, self.encryption_key)
         security_group = ec2.SecurityGroup(
             self,
             "ExportFunctionSecurityGroup",
@@ -302,7 +286,9 @@ class SnapshotExport(Construct):
             )
         )
         endpoint = rds_api_endpoint or (
-            self._rds_api_endpoint_of(vpc) if create_rds_api_endpoint else None
+            rds_api_endpoint_of(self, vpc, identifier=identifier)
+            if create_rds_api_endpoint
+            else None
         )
         self.rds_api_endpoint = endpoint
         if endpoint is not None:
@@ -316,86 +302,6 @@ class SnapshotExport(Construct):
                 "HTTPS to the VPC's RDS API endpoint",
             )
         self._create_rules()
-
-    def _rds_api_endpoint_of(self, vpc: ec2.IVpc) -> ec2.IInterfaceVpcEndpoint:
-        """The VPC's RDS API endpoint, created here if no DatabaseBackups of this app made one."""
-        endpoints = _RDS_API_ENDPOINTS.setdefault(self.node.root, {})
-        existing = endpoints.get(vpc.node.addr)
-        if existing is not None:
-            return existing
-        # Its own security group: no egress at all, HTTPS in from the export functions only.
-        endpoint_security_group = ec2.SecurityGroup(
-            self,
-            "RdsApiEndpointSecurityGroup",
-            vpc=vpc,
-            description=f"{self.database.identifier}: RDS API endpoint (HTTPS from the export "
-            "function)",
-            allow_all_outbound=False,
-        )
-        endpoint = ec2.InterfaceVpcEndpoint(
-            self,
-            "RdsApiEndpoint",
-            vpc=vpc,
-            service=ec2.InterfaceVpcEndpointAwsService.RDS,
-            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-            private_dns_enabled=True,
-            open=False,
-            security_groups=[endpoint_security_group],
-        )
-        endpoints[vpc.node.addr] = endpoint
-        return endpoint
-
-    def _let_senders_use_key_for_dead_letters(self) -> None:
-        """Lambda (asynchronous invocation) and EventBridge (rule target) send failed events to
-        the dead-letter queue, which is encrypted with this key.
-
-        EventBridge needs kms:Decrypt and kms:GenerateDataKey on a customer-managed key of the
-        target's dead-letter queue ("Using dead-letter queues to process undelivered events",
-        EventBridge user guide); the function's role sends as itself and needs the same through
-        SQS (SQS developer guide, "Key management": producers need kms:GenerateDataKey and
-        kms:Decrypt).
-        """
-        stack = Stack.of(self)
-        self.encryption_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ExportDeadLettersFromEventBridge",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            )
-        )
-
-    def _watch_dead_letter_queue(self, topic: sns.ITopic | None) -> None:
-        """An alarm as soon as one failed export event waits in the dead-letter queue."""
-        self.export_failures_alarm = cloudwatch.Alarm(
-            self,
-            "ExportFailuresAlarm",
-            alarm_name=f"{self.database.identifier}-snapshot-export-failed",
-            alarm_description=f"{self.database.identifier}: a snapshot export event failed "
-            "after its retries and waits in the dead-letter queue "
-            f"({self.dead_letter_queue.queue_name}); read it, fix the cause, export the "
-            "snapshot with `rds-ha snapshot` or the export function, then purge the queue.",
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            # SQS publishes queue metrics every few minutes while the queue exists.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        if topic is None:
-            Annotations.of(self).add_warning_v2(
-                "rds-ha:export-failures-unwatched",
-                f"{self.database.identifier}: no alarm_topic, so a failed snapshot export is "
-                "not notified; add an action to export_failures_alarm.",
-            )
-            return
-        action = cw_actions.SnsAction(topic)
-        self.export_failures_alarm.add_alarm_action(action)
-        self.export_failures_alarm.add_ok_action(action)
 
     def _acknowledge_unreserved_concurrency(self) -> None:
         Validations.of(self.export_function).acknowledge(

@@ -1,0 +1,235 @@
+"""The resources at the heart of a ``HighlyAvailableDatabase``: the DB instance or Multi-AZ DB
+cluster with its parameter (and option) group, and the enhanced monitoring policy. Construct ids
+are the construct's own: the resources are its children, so their logical ids stay put."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+
+from rds_ha.catalog.engines import Deployment, Engine, EngineProfile
+from rds_ha.database import defaults
+from rds_ha.nag import nag_finding_text
+
+if TYPE_CHECKING:
+    from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+
+# arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
+_COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
+
+
+class DatabaseBuilders:
+    """Building steps of ``HighlyAvailableDatabase`` (a mixin: ``self`` is the construct)."""
+
+    def _build_instance(
+        self: HighlyAvailableDatabase, vpc: ec2.IVpc, common: CommonSettings
+    ) -> None:
+        engine = _instance_engine(self.engine, self.engine_version, self.profile)
+        parameter_group = rds.ParameterGroup(
+            self,
+            "Parameters",
+            engine=engine,
+            description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
+            parameters=self.parameters,
+        )
+        option_group = None
+        if self.profile.audit_plugin:
+            option_group = rds.OptionGroup(
+                self,
+                "Options",
+                engine=engine,
+                description=f"{self.identifier}: connection and DDL audit logging",
+                configurations=[
+                    rds.OptionConfiguration(
+                        name="MARIADB_AUDIT_PLUGIN",
+                        settings={"SERVER_AUDIT_EVENTS": "CONNECT,QUERY_DDL"},
+                    )
+                ],
+            )
+        instance = rds.DatabaseInstance(
+            self,
+            "Resource",
+            engine=engine,
+            instance_type=ec2.InstanceType(self.instance_class.removeprefix("db.")),
+            instance_identifier=self.identifier,
+            vpc=vpc,
+            subnet_group=self.subnet_group,
+            security_groups=[self.security_group],
+            port=self.port,
+            publicly_accessible=False,
+            multi_az=self.deployment is Deployment.MULTI_AZ_INSTANCE,
+            credentials=rds.Credentials.from_username(
+                common.master_username, encryption_key=self.encryption_key
+            ),
+            manage_master_user_password=True,
+            iam_authentication=True,
+            database_name=common.database_name,
+            storage_encrypted=True,
+            storage_encryption_key=self.encryption_key,
+            storage_type=rds.StorageType.GP3,
+            allocated_storage=self.allocated_storage_gib,
+            max_allocated_storage=self.max_allocated_storage_gib,
+            backup_retention=Duration.days(self.backup_retention_days),
+            preferred_backup_window=common.backup_window,
+            preferred_maintenance_window=common.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=common.deletion_protection,
+            removal_policy=common.removal_policy,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            parameter_group=parameter_group,
+            option_group=option_group,
+            cloudwatch_logs_exports=list(self.log_types),
+            monitoring_interval=Duration.seconds(common.monitoring_interval_seconds),
+            monitoring_role=self.monitoring_role,
+            enable_performance_insights=True,
+            performance_insight_encryption_key=self.encryption_key,
+            ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
+        )
+        self.instance: rds.DatabaseInstance | None = instance
+        self.cluster: rds.CfnDBCluster | None = None
+        self.resource = instance
+        self.endpoint_address = instance.db_instance_endpoint_address
+        self.secret: secretsmanager.ISecret = instance.secret  # type: ignore[assignment]
+        self._resource_id_attr = instance.instance_resource_id
+
+    def _build_cluster(self: HighlyAvailableDatabase, common: CommonSettings) -> None:
+        parameter_group = rds.CfnDBClusterParameterGroup(
+            self,
+            "Parameters",
+            family=self.profile.parameter_group_family(self.engine_version),
+            description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
+            parameters=self.parameters,
+        )
+        cluster = rds.CfnDBCluster(
+            self,
+            "Resource",
+            engine=self.engine.value,
+            engine_version=self.engine_version,
+            db_cluster_identifier=self.identifier,
+            db_cluster_instance_class=self.instance_class,
+            db_subnet_group_name=self.subnet_group.subnet_group_name,
+            vpc_security_group_ids=[self.security_group.security_group_id],
+            db_cluster_parameter_group_name=parameter_group.ref,
+            port=self.port,
+            publicly_accessible=False,
+            master_username=common.master_username,
+            manage_master_user_password=True,
+            master_user_secret=rds.CfnDBCluster.MasterUserSecretProperty(
+                kms_key_id=self.encryption_key.key_arn
+            ),
+            database_name=common.database_name,
+            storage_encrypted=True,
+            kms_key_id=self.encryption_key.key_arn,
+            storage_type="gp3",
+            allocated_storage=self.allocated_storage_gib,
+            iops=defaults.CLUSTER_GP3_IOPS,
+            backup_retention_period=self.backup_retention_days,
+            preferred_backup_window=common.backup_window,
+            preferred_maintenance_window=common.maintenance_window,
+            copy_tags_to_snapshot=True,
+            deletion_protection=common.deletion_protection,
+            auto_minor_version_upgrade=True,
+            enable_cloudwatch_logs_exports=list(self.log_types),
+            monitoring_interval=common.monitoring_interval_seconds,
+            monitoring_role_arn=self.monitoring_role.role_arn,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self.encryption_key.key_arn,
+            performance_insights_retention_period=7,
+        )
+        cluster.apply_removal_policy(common.removal_policy)
+        self.instance = None
+        self.cluster = cluster
+        self.resource = cluster
+        self.endpoint_address = cluster.attr_endpoint_address
+        self.secret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "Secret", cluster.attr_master_user_secret_secret_arn
+        )
+        self._resource_id_attr = cluster.attr_db_cluster_resource_id
+
+    def _grant_enhanced_monitoring(self: HighlyAvailableDatabase) -> iam.ManagedPolicy:
+        """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and region's
+        RDSOSMetrics log group.
+
+        Enhanced monitoring writes one stream per DB instance, named by its resource id
+        (DbiResourceId). That id exists only once the database does, while RDS refuses to create
+        a database whose monitoring role lacks the permissions ("IAM role ARN value is invalid
+        or does not include the required permissions for: ENHANCED_MONITORING"). So the policy
+        is attached before the database and names the log group's streams by a wildcard.
+        """
+        stack = Stack.of(self)
+
+        def log_arn(name: str) -> str:
+            return stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=name,
+                arn_format=_COLON_RESOURCE_NAME,
+            )
+
+        policy = iam.ManagedPolicy(
+            self,
+            "MonitoringPolicy",
+            description=f"{self.identifier}: enhanced monitoring metrics to RDSOSMetrics",
+            roles=[self.monitoring_role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="EnableCreationAndManagementOfRDSCloudwatchLogGroups",
+                    actions=["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                    resources=[log_arn("RDSOSMetrics")],
+                ),
+                iam.PolicyStatement(
+                    sid="EnableCreationAndManagementOfRDSCloudwatchLogStreams",
+                    actions=[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                        "logs:GetLogEvents",
+                    ],
+                    resources=[log_arn("RDSOSMetrics:log-stream:*")],
+                ),
+            ],
+        )
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::"
+                f"{nag_finding_text(self, log_arn(''))}RDSOSMetrics:log-stream:*]",
+                reason="Enhanced monitoring writes one stream per DB instance named by its "
+                "resource id, which exists only after the database is created, while RDS needs "
+                "the permissions at creation; the wildcard is limited to the RDSOSMetrics log "
+                "group of this account and region, and only RDS acting for this account can "
+                "assume the role.",
+            )
+        )
+        return policy
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    """Settings shared verbatim by the instance and the cluster resource."""
+
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    removal_policy: RemovalPolicy
+    master_username: str
+    database_name: str | None
+    monitoring_interval_seconds: int
+
+
+def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rds.IInstanceEngine:
+    major = profile.major_version(version)
+    if engine is Engine.POSTGRES:
+        return rds.DatabaseInstanceEngine.postgres(
+            version=rds.PostgresEngineVersion.of(version, major)
+        )
+    if engine is Engine.MYSQL:
+        return rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.of(version, major))
+    return rds.DatabaseInstanceEngine.maria_db(version=rds.MariaDbEngineVersion.of(version, major))
