@@ -45,6 +45,7 @@ synth: setup
 lint: setup
 	ruff check .
 	ruff format --check .
+	lint-imports
 
 format: setup
 	ruff check --fix .

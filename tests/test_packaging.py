@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import constructs
+
+import rds_ha
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
@@ -41,3 +44,43 @@ def test_cli_startup_loads_neither_aws_cdk_nor_cfn_lint() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _imported_modules(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return names
+
+
+def test_app_py_uses_only_the_librarys_public_api() -> None:
+    # import-linter checks the stacks package (pyproject.toml); app.py is a module, checked here.
+    library = [m for m in _imported_modules(ROOT / "app.py") if m.split(".")[0] == "rds_ha"]
+    assert library == ["rds_ha"]
+
+
+def test_every_public_name_is_importable_from_rds_ha() -> None:
+    for name in rds_ha.__all__:
+        assert getattr(rds_ha, name) is not None, name
+    for name in ("DatabaseBackups", "SnapshotExport", "DatabaseAlarms", "HighlyAvailableDatabase"):
+        assert name in rds_ha.__all__
+
+
+def test_every_package_says_what_it_owns_and_may_import() -> None:
+    package_root = ROOT / "constructs" / "rds_ha"
+    for init in sorted(package_root.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        assert len(doc) > 80, f"{init.relative_to(ROOT)} needs a docstring"
+        assert "import" in doc, f"{init.relative_to(ROOT)}: say what it may import"
+
+
+def test_no_library_module_is_over_about_400_lines() -> None:
+    sources = sorted((ROOT / "constructs" / "rds_ha").rglob("*.py"))
+    long = {
+        str(p.relative_to(ROOT)): n for p in sources if (n := len(p.read_text().splitlines())) > 420
+    }
+    assert long == {}
