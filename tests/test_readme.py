@@ -1,4 +1,4 @@
-"""The README's construct example works when pasted into a new CDK app: `cdk synth` with the
+"""The README's construct examples work when pasted into a new CDK app: `cdk synth` with the
 pinned CDK CLI, in an empty directory, with no AWS credentials or configuration."""
 
 from __future__ import annotations
@@ -18,20 +18,20 @@ BIN = Path(sys.executable).parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
-def _example() -> str:
+def _example(name: str) -> str:
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"<!-- example: construct-usage.*?-->\n```python\n(.*?)```", readme, re.S)
-    assert match, "README.md lost its construct-usage example"
+    match = re.search(rf"<!-- example: {name}.*?-->\n```python\n(.*?)```", readme, re.S)
+    assert match, f"README.md lost its {name} example"
     return match.group(1)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def synthesize(tmp_path_factory: pytest.TempPathFactory, example: str) -> Path:
+    """``cdk synth`` of the README example in a new app directory; returns its cdk.out."""
     if not CDK.exists():
         pytest.fail(f"{CDK} is missing: run `make setup`")
     app = tmp_path_factory.mktemp("orders-app")
     home = tmp_path_factory.mktemp("home")
-    (app / "app.py").write_text(_example())
+    (app / "app.py").write_text(_example(example))
     (app / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
     env = {
         "PATH": f"{BIN}:{os.environ['PATH']}",
@@ -62,7 +62,22 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert not (app / "cdk.context.json").exists() or not json.loads(
         (app / "cdk.context.json").read_text()
     )
-    return json.loads((app / "cdk.out" / "Orders.template.json").read_text())
+    return app / "cdk.out"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = synthesize(tmp_path_factory, "construct-usage")
+    return json.loads((out / "Orders.template.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def backups_app(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    out = synthesize(tmp_path_factory, "backups-usage")
+    return {
+        name: json.loads((out / f"{name}.template.json").read_text())
+        for name in ("Orders", "OrdersDr")
+    }
 
 
 def test_readme_construct_example_synthesizes_with_the_cdk_cli_offline(template) -> None:
@@ -84,3 +99,44 @@ def test_readme_construct_example_places_its_subnets_in_the_named_zones(template
         if r["Type"] == "AWS::EC2::Subnet"
     )
     assert zones == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+
+def _of_type(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [r for r in template["Resources"].values() if r["Type"] == resource_type]
+
+
+def test_readme_backups_example_copies_to_a_dr_vault_without_cross_region_custom_resources(
+    backups_app: dict[str, dict[str, Any]],
+) -> None:
+    orders, dr = backups_app["Orders"], backups_app["OrdersDr"]
+    (vault,) = _of_type(dr, "AWS::Backup::BackupVault")
+    assert vault["Properties"]["BackupVaultName"] == "orders-dr-backups"
+    plan = json.dumps(_of_type(orders, "AWS::Backup::BackupPlan"))
+    assert (
+        "arn:" in plan
+        and ":backup:eu-central-1:123456789012:backup-vault:orders-dr-backups" in plan
+    )
+    everything = json.dumps(orders) + json.dumps(dr)
+    assert "Custom::" not in everything.replace("Custom::VpcRestrictDefaultSG", "")
+    assert "AWS::CloudFormation::CustomResource" not in everything
+
+
+def test_readme_backups_example_exports_snapshots_and_alarms_on_failed_exports(
+    backups_app: dict[str, dict[str, Any]],
+) -> None:
+    orders = backups_app["Orders"]
+    (function,) = [
+        f
+        for f in _of_type(orders, "AWS::Lambda::Function")
+        if f["Properties"].get("Handler") == "snapshot_export.handler"
+    ]
+    assert function["Properties"]["Environment"]["Variables"]["EXPORT_SNAPSHOTS"] == "monthly"
+    (topic_id,) = [k for k, r in orders["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
+    (failed,) = [
+        a
+        for a in _of_type(orders, "AWS::CloudWatch::Alarm")
+        if a["Properties"].get("AlarmName", "").endswith("-snapshot-export-failed")
+    ]
+    assert failed["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    assert len(_of_type(orders, "AWS::Backup::BackupSelection")) == 1
+    assert len(_of_type(orders, "AWS::EC2::VPCEndpoint")) == 1
