@@ -3,15 +3,22 @@
 ``cut()`` closes every live connection (the client reads EOF, as when a primary dies) and stops
 listening, so new connections are refused until ``restore()`` listens again on the same port.
 ``cut_for(seconds)`` does both from a timer thread and records when each really happened.
+
+Run as a script, it cuts once and exits (README "Measure what clients see"):
+``python tests/cli/tcp_proxy.py --upstream 127.0.0.1:5432 --port 15433 --cut-after 2
+--cut-for 1.5 --stop-after 6``
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass
@@ -25,9 +32,9 @@ class Cut:
 
 
 class CuttableProxy:
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(self, upstream_host: str, upstream_port: int, port: int = 0) -> None:
         self.upstream = (upstream_host, upstream_port)
-        self.port = 0
+        self.port = port
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
@@ -144,3 +151,32 @@ class CuttableProxy:
             with self._lock:
                 self._sockets.discard(source)
                 self._sockets.discard(sink)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A TCP proxy that cuts itself once.")
+    parser.add_argument("--upstream", required=True, help="HOST:PORT of the database")
+    parser.add_argument("--port", type=int, required=True, help="port to listen on (127.0.0.1)")
+    parser.add_argument("--cut-after", type=float, default=2.0, help="seconds before the cut")
+    parser.add_argument("--cut-for", type=float, default=1.5, help="seconds the cut lasts")
+    parser.add_argument("--stop-after", type=float, default=6.0, help="seconds before exiting")
+    args = parser.parse_args()
+    host, _, port = args.upstream.rpartition(":")
+
+    def say(what: str) -> None:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
+        print(f"tcp_proxy: {what} at {stamp} UTC", file=sys.stderr, flush=True)
+
+    with CuttableProxy(host, int(port), args.port) as proxy:
+        say(f"listening on 127.0.0.1:{proxy.port} for {args.upstream}")
+        time.sleep(args.cut_after)
+        proxy.cut()
+        say("cut")
+        time.sleep(args.cut_for)
+        proxy.restore()
+        say(f"restored after {args.cut_for}s")
+        time.sleep(max(0.0, args.stop_after - args.cut_after - args.cut_for))
+
+
+if __name__ == "__main__":
+    main()

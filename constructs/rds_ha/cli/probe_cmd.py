@@ -32,8 +32,8 @@ def _seconds(value: float) -> str:
 _HINTS = {
     "auth": (
         "IAM authentication needs a database user allowed to use it (PostgreSQL: GRANT rds_iam; "
-        "MySQL/MariaDB: IDENTIFIED WITH AWSAuthenticationPlugin) and rds-db:connect for your "
-        "AWS credentials."
+        "MySQL and MariaDB: the AWSAuthenticationPlugin) and rds-db:connect for your AWS "
+        "credentials."
     ),
     "tls": "Check --ca-bundle (the RDS CA bundle, or Amazon's root CAs for an RDS Proxy).",
     "refused": "Check the port and that the database is available.",
@@ -106,8 +106,7 @@ def probe(
     """Run SELECT 1 every --interval-ms through real connections and report the downtime clients
     saw: first failed query, first success after it, outages, reconnects, errors by kind.
 
-    Exit 0 once measured, 1 if the first connection fails (nothing was measured) or the database
-    is still down when the probe ends, 2 for bad input.
+    Exit codes: 0 measured, 1 first connection failed or still down at the end, 2 bad input.
     """
     cli: CliContext = ctx.obj
     given = [
