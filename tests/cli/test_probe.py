@@ -166,6 +166,7 @@ def test_ctrl_c_ends_the_probe_with_a_report() -> None:
         ('FATAL:  PAM authentication failed for user "app"', "auth"),
         ('could not translate host name "orders-db" to address', "dns"),
         ("server does not support SSL, but SSL was required", "tls"),
+        ("failed: expected authentication request from server, but received H", "protocol"),
         ("(2003, \"Can't connect to MySQL server on '10.0.0.5' (timed out)\")", "timeout"),
         ("(2013, 'Lost connection to MySQL server during query')", "connection-lost"),
         ("(2006, 'MySQL server has gone away')", "connection-lost"),

@@ -50,7 +50,7 @@ def test_measured_downtime_matches_the_cut(engine: str, invoke: Any) -> None:
         result = invoke(
             "--output", "json", "probe", "--host", "127.0.0.1", "--port", str(proxy.port),
             "--engine", engine, "--user", user, "--database", "test", "--auth", "none",
-            "--no-tls", "--duration", "3.5",
+            "--no-tls", "--duration", "3.0",
         )  # fmt: skip
         cutter.join()
     assert result.exit_code == 0, result.output

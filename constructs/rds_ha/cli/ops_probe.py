@@ -157,6 +157,11 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("could not translate host name", "name or service not known", "nodename nor servname"),
     ),
     (
+        # Something answered that is not the database (an HTTP proxy, another service).
+        "protocol",
+        ("expected authentication request", "received invalid response", "packet sequence"),
+    ),
+    (
         "auth",
         (
             "password authentication failed",

@@ -38,6 +38,7 @@ _HINTS = {
     "tls": "Check --ca-bundle (the RDS CA bundle, or Amazon's root CAs for an RDS Proxy).",
     "refused": "Check the port and that the database is available.",
     "timeout": "Check the security group and that this machine can reach the VPC.",
+    "protocol": "Check the host and port: what answered is not the database.",
     "dns": "Check the host name; RDS endpoints resolve only where the VPC's DNS answers.",
 }
 
@@ -172,6 +173,8 @@ def probe(
     except Exception as error:  # any driver error: nothing can be measured
         kind = ops_probe.error_kind(error)
         hint = _HINTS.get(kind, "")
+        if kind == "auth" and target.auth is not Auth.IAM:
+            hint = "Check --user and the secret."
         raise CheckFailedError(
             f"cannot connect to {target.summary()}: {kind}: {ops_probe.error_text(error)}. "
             f"{hint + ' ' if hint else ''}Nothing was measured."
