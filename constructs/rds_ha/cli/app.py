@@ -198,4 +198,5 @@ def main() -> None:
 # Register the commands on the app.
 from rds_ha.cli import commands as _commands  # noqa: E402, F401
 from rds_ha.cli import guard_cmd as _guard_cmd  # noqa: E402, F401
+from rds_ha.cli import probe_cmd as _probe_cmd  # noqa: E402, F401
 from rds_ha.cli import rollback_cmd as _rollback_cmd  # noqa: E402, F401
