@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from rds_ha.cli import ops_probe, probe_connect
-from rds_ha.cli.app import app
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
 from rds_ha.cli.output import emit, table
@@ -43,7 +42,6 @@ _HINTS = {
 }
 
 
-@app.command()
 @aws_errors
 def probe(
     ctx: typer.Context,
