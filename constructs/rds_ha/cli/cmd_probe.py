@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from rds_ha.cli import ops_probe, probe_connect
+from rds_ha.cli import ops_probe, probe_connect, probe_report
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
 from rds_ha.cli.output import emit, table
 from rds_ha.cli.probe_connect import Auth, Tls
+from rds_ha.cli.probe_errors import error_kind, error_text
 
 
 def _stderr(line: str) -> None:
@@ -169,12 +170,12 @@ def probe(
     try:
         ops_probe.check_connect(connect)
     except Exception as error:  # any driver error: nothing can be measured
-        kind = ops_probe.error_kind(error)
+        kind = error_kind(error)
         hint = _HINTS.get(kind, "")
         if kind == "auth" and target.auth is not Auth.IAM:
             hint = "Check --user and the secret."
         raise CheckFailedError(
-            f"cannot connect to {target.summary()}: {kind}: {ops_probe.error_text(error)}. "
+            f"cannot connect to {target.summary()}: {kind}: {error_text(error)}. "
             f"{hint + ' ' if hint else ''}Nothing was measured."
         ) from None
 
@@ -186,7 +187,7 @@ def probe(
         connect,
         interval_seconds=interval_ms / 1000,
         duration_seconds=duration,
-        on_change=lambda change: _stderr(ops_probe.change_line(change)),
+        on_change=lambda change: _stderr(probe_report.change_line(change)),
     )
     data = {"target": target.as_dict(), **report.as_dict()}
     emit(cli, data, lambda console: _render(console, target, report))
@@ -197,8 +198,10 @@ def probe(
         )
 
 
-def _render(console: Console, target: probe_connect.Target, report: ops_probe.ProbeReport) -> None:
-    utc = ops_probe.utc_text
+def _render(
+    console: Console, target: probe_connect.Target, report: probe_report.ProbeReport
+) -> None:
+    utc = probe_report.utc_text
     console.print(escape(f"Probed {target.endpoint.name}: {target.summary()}"))
     console.print(
         f"  {utc(report.started)} to {utc(report.ended)} ({_seconds(report.seconds)}), "

@@ -3,7 +3,8 @@
 The loop (``run_probe``) knows nothing about drivers or the network: it is given a ``connect``
 callable that opens a connection and a clock, so it is tested with fakes. ``probe_connect`` builds
 the real ``connect`` for PostgreSQL, MySQL and MariaDB; ``BackgroundProbe`` runs the loop in a
-thread while another operation (a failover, a scale-up) runs.
+thread while another operation (a failover, a scale-up) runs. ``probe_report`` holds what the loop
+reports, ``probe_errors`` how it names errors.
 
 How the figures are defined (README "Measure what clients see"):
 - every ``interval`` the probe runs ``SELECT 1``, on its open connection or, after a failure, on a
@@ -16,15 +17,15 @@ How the figures are defined (README "Measure what clients see"):
 from __future__ import annotations
 
 import contextlib
-import socket
-import ssl
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+from rds_ha.cli.probe_errors import error_kind, error_text
+from rds_ha.cli.probe_report import Outage, ProbeReport, StateChange
 
 DEFAULT_INTERVAL_SECONDS = 0.25
 # A dead endpoint (an old primary whose address no longer answers) is noticed within this.
@@ -52,179 +53,6 @@ class Clock:
 
 
 SYSTEM_CLOCK = Clock()
-
-
-@dataclass(frozen=True)
-class StateChange:
-    """The probe went down (``up`` False, with the error) or came back up."""
-
-    up: bool
-    elapsed_seconds: float
-    at: datetime
-    error: str | None = None
-    down_seconds: float | None = None
-    reconnects: int = 0
-
-
-@dataclass
-class Outage:
-    started: datetime
-    ended: datetime | None
-    seconds: float
-    failed_queries: int
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "started": utc_text(self.started),
-            "ended": utc_text(self.ended) if self.ended else None,
-            "seconds": round(self.seconds, 3),
-            "failed_queries": self.failed_queries,
-            "errors": dict(self.errors.most_common()),
-        }
-
-
-@dataclass
-class ProbeReport:
-    started: datetime
-    ended: datetime
-    seconds: float
-    interval_seconds: float
-    queries: int = 0
-    failed_queries: int = 0
-    reconnects: int = 0
-    outages: list[Outage] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    first_success: datetime | None = None
-    interrupted: bool = False
-
-    @property
-    def downtime_seconds(self) -> float:
-        return sum((outage.seconds for outage in self.outages), 0.0)
-
-    @property
-    def longest_outage_seconds(self) -> float:
-        return max((outage.seconds for outage in self.outages), default=0.0)
-
-    @property
-    def still_down(self) -> bool:
-        return bool(self.outages) and self.outages[-1].ended is None
-
-    @property
-    def first_failure(self) -> datetime | None:
-        return self.outages[0].started if self.outages else None
-
-    @property
-    def first_success_after_failure(self) -> datetime | None:
-        return self.outages[0].ended if self.outages else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "started": utc_text(self.started),
-            "ended": utc_text(self.ended),
-            "seconds": round(self.seconds, 3),
-            "interval_seconds": round(self.interval_seconds, 3),
-            "queries": self.queries,
-            "failed_queries": self.failed_queries,
-            "first_failure": utc_text(self.first_failure),
-            "first_success_after_failure": utc_text(self.first_success_after_failure),
-            "downtime_seconds": round(self.downtime_seconds, 3),
-            "longest_outage_seconds": round(self.longest_outage_seconds, 3),
-            "outages": [outage.as_dict() for outage in self.outages],
-            "reconnects": self.reconnects,
-            "errors": dict(self.errors.most_common()),
-            "still_down": self.still_down,
-            "interrupted": self.interrupted,
-        }
-
-
-def utc_text(value: datetime | None) -> str | None:
-    """UTC to the second, as operators compare it with RDS events and CloudWatch."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- error kinds -------------------------------------------------------------------------------
-
-# Substrings of libpq's and PyMySQL's messages (lower case), first match wins. The drivers raise
-# one OperationalError class for all of them, so the text is all there is to go on.
-_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("refused", ("connection refused", "errno 111")),
-    ("timeout", ("timeout expired", "timed out", "timeout")),
-    (
-        "dns",
-        ("could not translate host name", "name or service not known", "nodename nor servname"),
-    ),
-    (
-        # Something answered that is not the database (an HTTP proxy, another service).
-        "protocol",
-        ("expected authentication request", "received invalid response", "packet sequence"),
-    ),
-    (
-        "auth",
-        (
-            "password authentication failed",
-            "pam authentication failed",
-            "access denied",
-            "no pg_hba.conf entry",
-            "authentication",
-        ),
-    ),
-    (
-        # The server is up but not serving: a primary shutting down or a standby being promoted.
-        "not-accepting",
-        (
-            "the database system is",
-            "server is shutting down",
-            "terminating connection",
-            "read-only",
-            "read only",
-        ),
-    ),
-    (
-        "connection-lost",
-        (
-            "server closed the connection",
-            "lost connection",
-            "gone away",
-            "connection reset",
-            "broken pipe",
-            "eof",
-            "consuming input failed",
-            "connection is closed",
-            "connection is lost",
-            "ssl syscall error",
-            "ssl connection has been closed unexpectedly",
-        ),
-    ),
-    ("tls", ("ssl", "certificate", "tls")),
-)
-
-
-def error_kind(error: BaseException) -> str:
-    """A short, stable name for what went wrong, to count errors by kind."""
-    if isinstance(error, ConnectionRefusedError):
-        return "refused"
-    if isinstance(error, TimeoutError):
-        return "timeout"
-    if isinstance(error, socket.gaierror):
-        return "dns"
-    if isinstance(error, ssl.SSLError):
-        return "tls"
-    text = str(error).lower()
-    for kind, needles in _KINDS:
-        if any(needle in text for needle in needles):
-            return kind
-    if isinstance(error, ConnectionError):
-        return "connection-lost"
-    return f"other:{type(error).__name__}"
-
-
-def error_text(error: BaseException) -> str:
-    """The first line of the driver's message: libpq adds hints on further lines."""
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 # --- the loop ----------------------------------------------------------------------------------
@@ -362,19 +190,6 @@ def check_connect(connect: Connect) -> None:
         connection.select_one()
     finally:
         _close_quietly(connection)
-
-
-def change_line(change: StateChange) -> str:
-    """One plain progress line per state change (stderr)."""
-    stamp = f"+{change.elapsed_seconds:.3f}s {utc_text(change.at)}"
-    if not change.up:
-        return f"probe: DOWN at {stamp}: {change.error}"
-    if change.down_seconds is None:
-        return f"probe: up at {stamp}"
-    return (
-        f"probe: up at {stamp} after {change.down_seconds:.3f}s down "
-        f"({change.reconnects} reconnect(s) so far)"
-    )
 
 
 # --- probing while something else runs ----------------------------------------------------------
