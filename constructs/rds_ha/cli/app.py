@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -11,6 +11,17 @@ import typer
 from typer import Abort, Exit
 from typer.core import TyperGroup
 
+from rds_ha.cli.cmd_advise import advise
+from rds_ha.cli.cmd_doctor import doctor
+from rds_ha.cli.cmd_failover import failover
+from rds_ha.cli.cmd_guard import guard
+from rds_ha.cli.cmd_maintenance import maintenance
+from rds_ha.cli.cmd_probe import probe
+from rds_ha.cli.cmd_protect import protect
+from rds_ha.cli.cmd_restore import restore
+from rds_ha.cli.cmd_scale_up import scale_up
+from rds_ha.cli.cmd_snapshot import snapshot
+from rds_ha.cli.cmd_unblock_rollback import unblock_rollback
 from rds_ha.cli.context import CliContext, OutputFormat
 from rds_ha.cli.errors import ClickException, error_document, print_error_document
 
@@ -191,11 +202,23 @@ def _global_options(
     ctx.obj = CliContext(region=region, profile=profile, output=output)
 
 
+# In this order in `rds-ha --help`.
+COMMANDS: tuple[tuple[Callable[..., None], str], ...] = (
+    (doctor, "doctor"),
+    (failover, "failover"),
+    (restore, "restore"),
+    (snapshot, "snapshot"),
+    (scale_up, "scale-up"),
+    (maintenance, "maintenance"),
+    (advise, "advise"),
+    (guard, "guard"),
+    (protect, "protect"),
+    (probe, "probe"),
+    (unblock_rollback, "unblock-rollback"),
+)
+for function, name in COMMANDS:
+    app.command(name)(function)
+
+
 def main() -> None:
     app()
-
-
-# Register the commands on the app.
-from rds_ha.cli import commands as _commands  # noqa: E402, F401
-from rds_ha.cli import guard_cmd as _guard_cmd  # noqa: E402, F401
-from rds_ha.cli import rollback_cmd as _rollback_cmd  # noqa: E402, F401

@@ -9,17 +9,15 @@ import typer
 from rich.console import Console
 
 from rds_ha.cli import ops_rollback, waiting
-from rds_ha.cli.app import app
-from rds_ha.cli.commands import DryRun, Yes, _begin, _timeout
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.errors import aws_errors
+from rds_ha.cli.options import DryRun, Yes, begin_timing, timeout_option
 from rds_ha.cli.output import emit, timing_line
 from rds_ha.cli.plans import approve, require_confirmation_possible
 
 DEFAULT_TIMEOUT_SECONDS = 3600
 
 
-@app.command("unblock-rollback")
 @aws_errors
 def unblock_rollback(
     ctx: typer.Context,
@@ -28,7 +26,7 @@ def unblock_rollback(
     ],
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: _timeout(DEFAULT_TIMEOUT_SECONDS) = DEFAULT_TIMEOUT_SECONDS,
+    timeout: timeout_option(DEFAULT_TIMEOUT_SECONDS) = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Finish a failed first create whose rollback a protected database blocks.
 
@@ -42,7 +40,7 @@ def unblock_rollback(
     recovery = ops_rollback.inspect(cloudformation, rds, stack_name)
     if not approve(cli, recovery.plan(), yes=yes, dry_run=dry_run):
         return
-    timing = _begin()
+    timing = begin_timing()
     for db in recovery.databases:
         ops_rollback.delete_database(rds, db)
         waiting.wait_for(
