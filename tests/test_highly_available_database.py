@@ -371,6 +371,14 @@ def test_multi_az_cluster_has_a_writer_and_readable_standbys_on_nvme_classes(
     assert cluster["DeletionPolicy"] == "Snapshot"
 
 
+def test_cluster_waits_for_its_enhanced_monitoring_permissions(mysql_cluster: Built) -> None:
+    # As for an instance: RDS checks the monitoring role's permissions when it creates the
+    # cluster, so the policy is created first.
+    (policy_id,) = mysql_cluster.template.find_resources("AWS::IAM::ManagedPolicy")
+    cluster = next(iter(mysql_cluster.template.find_resources(DB_CLUSTER).values()))
+    assert policy_id in cluster["DependsOn"]
+
+
 def test_cluster_metrics_use_the_cluster_identifier(mysql_cluster: Built) -> None:
     assert mysql_cluster.database.metric_cpu_utilization().dimensions == {
         "DBClusterIdentifier": "shop-orders"
