@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -89,3 +91,26 @@ class ComplianceSynth:
 
 def compliance_app() -> cdk.App:
     return cdk.App(context=project_context(), outdir=tempfile.mkdtemp(prefix="rds-ha-synth-"))
+
+
+CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def offline_cli_env(home: Path) -> dict[str, str]:
+    """Environment for the pinned CDK CLI with no AWS configuration, files or instance metadata:
+    the venv's node first on PATH, and jsii's package cache kept (it unpacks aws-cdk-lib there,
+    ~10 s per new HOME)."""
+    bin_dir = Path(sys.executable).parent
+    return {
+        "PATH": f"{bin_dir}:{CDK_CLI.parent}:{os.environ['PATH']}",
+        "HOME": str(home),
+        "CDK_DISABLE_VERSION_CHECK": "1",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "JSII_RUNTIME_PACKAGE_CACHE_ROOT": os.environ.get(
+            "JSII_RUNTIME_PACKAGE_CACHE_ROOT",
+            str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache"),
+        ),
+    }

@@ -38,6 +38,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from synth_helpers import offline_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -134,23 +135,12 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     home = tmp_path_factory.mktemp("home")
     port = _free_port()
     env = {
-        "PATH": f"{BIN}:{CDK.parent}:{os.environ['PATH']}",
-        "HOME": str(home),
+        **offline_cli_env(home),
         "TERM": "xterm",
-        "CDK_DISABLE_VERSION_CHECK": "1",
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
         # moto's CloudFormation finds a template URL's bucket only when the host is localhost.
         "AWS_ENDPOINT_URL": f"http://localhost:{port}",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        # jsii unpacks aws-cdk-lib into a cache under HOME: keep using the user's (~10 s each).
-        "JSII_RUNTIME_PACKAGE_CACHE_ROOT": os.environ.get(
-            "JSII_RUNTIME_PACKAGE_CACHE_ROOT",
-            str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache"),
-        ),
     }
     server = subprocess.Popen(
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],

@@ -4,7 +4,6 @@ pinned CDK CLI, in an empty directory, with no AWS credentials or configuration.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from synth_helpers import offline_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -33,21 +33,7 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory, example: str) -> Path:
     home = tmp_path_factory.mktemp("home")
     (app / "app.py").write_text(_example(example))
     (app / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
-    env = {
-        "PATH": f"{BIN}:{os.environ['PATH']}",
-        "HOME": str(home),
-        "CDK_DISABLE_VERSION_CHECK": "1",
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
-        # No credentials anywhere: no variables, no files, no instance metadata.
-        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        # jsii unpacks aws-cdk-lib into a cache under HOME: keep using the user's (~10 s each).
-        "JSII_RUNTIME_PACKAGE_CACHE_ROOT": os.environ.get(
-            "JSII_RUNTIME_PACKAGE_CACHE_ROOT",
-            str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache"),
-        ),
-    }
+    env = offline_cli_env(home)  # no credentials anywhere
     synth = subprocess.run(
         [str(CDK), "synth", "--quiet"],
         cwd=app,
