@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from rds_ha import ConfigurationError, write_stack_policy
+from rds_ha import ConfigurationError, check_resource_limits, write_stack_policy
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
 from stacks.database_stack import DatabaseStack
@@ -28,6 +28,11 @@ def main() -> None:
         print(f"rds-ha configuration error in {error}", file=sys.stderr)
         sys.exit(2)
     stacks = [DatabaseStack(app, config=environment) for environment in environments]
+    try:
+        check_resource_limits(app)
+    except ConfigurationError as error:
+        print(f"rds-ha: {error}", file=sys.stderr)
+        sys.exit(2)
     add_compliance_checks(app)
     assembly = app.synth()
     for stack in stacks:

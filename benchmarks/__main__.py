@@ -4,7 +4,8 @@
   (the cost of everything the construct adds), time and peak memory;
 - cli startup: ``rds-ha --help`` against ``python -c "import boto3"`` (the floor of any boto3
   tool): the CLI must not pay for aws-cdk-lib or Node.js;
-- guard: ``rds-ha guard`` over the committed baselines against cfn-lint over the same templates.
+- guard: ``rds-ha guard`` over the committed baselines against cfn-lint over the same templates;
+- fleet: resources and synth time per extra database for 1, 10 and 25 (``benchmarks/fleet.py``).
 
 Each measurement is the median wall time of RUNS fresh processes and the largest peak resident
 memory among them (the process and its children, e.g. the jsii Node.js runtime).
@@ -19,6 +20,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks import fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -92,6 +95,7 @@ def main() -> None:
     lint = measure([str(BIN / "cfn-lint"), *baselines])
     guard = measure([str(BIN / "rds-ha"), "guard", "baselines", "baselines"])
     report("guard", guard, lint, "cfn-lint", target=1.0)
+    fleet.main()
 
 
 if __name__ == "__main__":

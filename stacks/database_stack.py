@@ -1,4 +1,5 @@
-"""One environment's stack: network and highly available database, wired together."""
+"""One environment's stack: network and highly available database, wired together, and the
+stacks of the environment's other databases (``[environments.<env>.databases.<name>]``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from rds_ha import (
     DatabaseAlarms,
     DatabaseBackups,
     EnvironmentConfig,
+    FleetDashboard,
     HighlyAvailableDatabase,
     SnapshotExport,
     backup_vault_arn,
     create_database_key,
 )
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
+from stacks.fleet_database_stack import FleetDatabaseStack
 from stacks.network import DatabaseNetwork
 
 
@@ -74,6 +77,23 @@ class DatabaseStack(Stack):
                 alarm_topic=self.alarms.topic,
                 **config.export_props(),
             )
+        self.dashboard: FleetDashboard | None = None
+        self.database_stacks: list[FleetDatabaseStack] = []
+        if config.fleet:
+            self._build_fleet(scope, config)
+
+    def _build_fleet(self, scope: Construct, config: EnvironmentConfig) -> None:
+        """The overview dashboard here, and a stack for each database of the fleet."""
+        # An underscore cannot be in an RDS identifier, so this name never meets a database's
+        # own dashboard (named by its identifier).
+        self.dashboard = FleetDashboard(
+            self, "FleetDashboard", dashboard_name=f"{config.stack_name}_databases"
+        )
+        self.dashboard.add_database(self.alarms)
+        self.database_stacks = [
+            FleetDatabaseStack(scope, environment=self, database=database)
+            for database in config.fleet
+        ]
 
     def _disaster_recovery_vault(
         self, scope: Construct, config: EnvironmentConfig
@@ -93,5 +113,9 @@ class DatabaseStack(Stack):
 
     @property
     def environment_stacks(self) -> list[Stack]:
-        """This stack and, when there is one, its disaster-recovery stack."""
-        return [self, *([self.disaster_recovery] if self.disaster_recovery else [])]
+        """This stack, its disaster-recovery stack when there is one, and its databases' stacks."""
+        return [
+            self,
+            *([self.disaster_recovery] if self.disaster_recovery else []),
+            *self.database_stacks,
+        ]

@@ -5,9 +5,11 @@ The public API: every construct and type a CDK app needs is importable from here
 - The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``.
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
-- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``.
+- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
-- Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``.
+- Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
+  ``FleetDatabase`` (one more database of an environment).
+- CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
 
 Names are imported lazily, so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
@@ -28,15 +30,19 @@ _LAZY = {
     "Deployment": "rds_ha.catalog.engines",
     "Engine": "rds_ha.catalog.engines",
     "EnvironmentConfig": "rds_ha.environments.config",
+    "FleetDashboard": "rds_ha.monitoring.fleet_dashboard",
+    "FleetDatabase": "rds_ha.environments.databases",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
     "RETAIN_NAMED": "rds_ha.database.defaults",
     "SnapshotExport": "rds_ha.snapshot_export.snapshot_export",
     "allow_cloudwatch_logs": "rds_ha.database.keys",
     "backup_vault_arn": "rds_ha.backups.vault",
+    "check_resource_limits": "rds_ha.stack_limits",
     "create_database_key": "rds_ha.database.keys",
     "load_config": "rds_ha.environments.loading",
     "parse_config": "rds_ha.environments.loading",
     "protected_backup_vault": "rds_ha.backups.vault",
+    "resource_counts": "rds_ha.stack_limits",
     "write_stack_policy": "rds_ha.guard.stack_policy",
 }
 
@@ -50,14 +56,18 @@ __all__ = [
     "Deployment",
     "Engine",
     "EnvironmentConfig",
+    "FleetDashboard",
+    "FleetDatabase",
     "HighlyAvailableDatabase",
     "SnapshotExport",
     "allow_cloudwatch_logs",
     "backup_vault_arn",
+    "check_resource_limits",
     "create_database_key",
     "load_config",
     "parse_config",
     "protected_backup_vault",
+    "resource_counts",
     "write_stack_policy",
 ]
 

@@ -25,6 +25,7 @@ from rds_ha.snapshot_export.handler.snapshot_export import (
     Settings,
     export_task_id,
     handle,
+    parse_database_arns,
 )
 
 REGION = "eu-west-1"
@@ -53,7 +54,7 @@ def rds(aws_credentials: None) -> Iterator[Any]:
 
 def make_settings(database_arn: str = DB_ARN, export_snapshots: str = "all") -> Settings:
     return Settings(
-        database_arn=database_arn,
+        database_arns=parse_database_arns(database_arn),
         bucket="exports",
         prefix="snapshots",
         role_arn=f"arn:aws:iam::{ACCOUNT}:role/export",
@@ -140,6 +141,48 @@ def test_ignores_snapshots_of_other_databases(rds: Any, settings: Settings) -> N
     assert result["decision"] == "ignored"
     assert result["database"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:db:billing"
     assert rds.describe_export_tasks()["ExportTasks"] == []
+
+
+BILLING_ARN = DB_ARN.replace("orders", "billing")
+FLEET_ARNS = f"{DB_ARN},{BILLING_ARN}"
+
+
+def test_database_arn_holds_one_arn_or_several_separated_by_commas() -> None:
+    assert parse_database_arns(DB_ARN) == {DB_ARN}
+    assert parse_database_arns(f"{DB_ARN}, {BILLING_ARN},") == {DB_ARN, BILLING_ARN}
+    environ = {
+        "DATABASE_ARN": FLEET_ARNS,
+        "EXPORT_BUCKET": "exports",
+        "EXPORT_ROLE_ARN": "role",
+        "EXPORT_KEY_ARN": "key",
+    }
+    assert Settings.from_environment(environ).database_arns == {DB_ARN, BILLING_ARN}
+
+
+@pytest.mark.parametrize("database", ["orders", "billing"])
+def test_a_function_serving_a_fleet_exports_the_snapshots_of_each_of_its_databases(
+    rds: Any, database: str
+) -> None:
+    arn = snapshot(rds, database, f"{database}-daily")
+
+    result = handle(rds_event(arn), rds, make_settings(FLEET_ARNS), REGION)
+
+    assert result["decision"] == "started"
+    (task,) = rds.describe_export_tasks(SourceArn=arn)["ExportTasks"]
+    assert task["ExportTaskIdentifier"] == export_task_id(arn)
+
+
+def test_a_function_serving_a_fleet_takes_backup_jobs_of_its_databases_only(rds: Any) -> None:
+    settings = make_settings(FLEET_ARNS)
+    arn = snapshot(rds, "billing", "billing-backup")
+    other = DB_ARN.replace("orders", "inventory")
+
+    started = handle(backup_event(BILLING_ARN, arn), rds, settings, REGION)
+    ignored = handle(backup_event(other, arn), rds, settings, REGION)
+
+    assert started["decision"] == "started"
+    assert ignored["decision"] == "ignored"
+    assert "backup of another resource" in ignored["reason"]
 
 
 def test_exports_the_snapshot_of_a_completed_aws_backup_job(rds: Any, settings: Settings) -> None:

@@ -94,6 +94,20 @@ def backup_problems(
     return problems
 
 
+def membership_problems(
+    *,
+    continuous_retention_days: int,
+    backup_start_hour_utc: int,
+    database_backup_retention_days: int,
+    database_backup_window: str,
+) -> list[str]:
+    """What one more database in an existing plan must agree with: the plan's continuous
+    retention and its start hour."""
+    return _continuous_problems(
+        continuous_retention_days, database_backup_retention_days
+    ) + _schedule_problems(backup_start_hour_utc, database_backup_window)
+
+
 def _continuous_problems(continuous: int, database_backup_retention_days: int | None) -> list[str]:
     # With continuous backup, AWS Backup takes over the RDS automated backups and sets their
     # retention to the rule's ("Using AWS Backup to manage automated backups", Amazon RDS User

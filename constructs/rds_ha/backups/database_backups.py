@@ -41,6 +41,8 @@ class DatabaseBackups(Construct):
     - a selection (``.selection``) that puts the database in the plan;
     - a restore testing plan and selection that restore the latest recovery point on a schedule.
 
+    More databases join the same vault, plan and restore testing with ``add_database``.
+
     Exporting snapshots to S3 is ``SnapshotExport``'s job; pass it this construct's
     ``encryption_key`` to keep one key for a database's backups and exports.
 
@@ -109,6 +111,8 @@ class DatabaseBackups(Construct):
             raise ConfigurationError(self.node.path, problems)
         self.database = database
         self.database_arn = database.arn
+        self.continuous_retention_days = continuous_retention_days
+        self.backup_start_hour_utc = backup_start_hour_utc
         self.encryption_key: kms.IKey = encryption_key or create_database_key(
             self, "Key", description=f"{database.identifier}: backups and snapshot exports"
         )
@@ -120,12 +124,13 @@ class DatabaseBackups(Construct):
             lock=vault_lock,
         )
         self.role = self._create_backup_role()
+        self.copy_destination = self._copy_destination(disaster_recovery_vault)
         self.plan = self._create_plan(
             continuous_retention_days=continuous_retention_days,
             daily_retention_days=daily_retention_days,
             monthly_retention_days=monthly_retention_days,
             start_hour=backup_start_hour_utc,
-            copy_to=self._copy_destination(disaster_recovery_vault),
+            copy_to=self.copy_destination,
             copy_retention_days=disaster_recovery_retention_days or daily_retention_days,
             monthly_copy_retention_days=(
                 disaster_recovery_monthly_retention_days or monthly_retention_days
@@ -140,6 +145,48 @@ class DatabaseBackups(Construct):
             role=self.role,
         )
         self._create_restore_testing(restore_test_schedule)
+
+    def add_database(
+        self, database: HighlyAvailableDatabase, *, scope: Construct, construct_id: str = "Backup"
+    ) -> Construct:
+        """Put one more database in this vault's plan and restore testing.
+
+        Makes, in ``scope`` (e.g. the database's own stack, so that it deploys and rolls back
+        with the database), a construct ``construct_id`` holding a backup selection
+        (``Selection``) and a restore testing selection (``RestoreTestingSelection``). They
+        refer to this plan and role; nothing in this construct refers to the new database, so
+        a stack holding it never depends on the database's stack. The database's
+        ``backup_retention_days`` must equal the plan's continuous retention, and its
+        ``backup_window`` must not overlap the plan's start hour.
+        """
+        problems = backup_rules.membership_problems(
+            continuous_retention_days=self.continuous_retention_days,
+            backup_start_hour_utc=self.backup_start_hour_utc,
+            database_backup_retention_days=database.backup_retention_days,
+            database_backup_window=database.backup_window,
+        )
+        if problems:
+            raise ConfigurationError(f"{scope.node.path}/{construct_id}", problems)
+        member = Construct(scope, construct_id)
+        arn = database.arn_for(member)
+        backup.BackupSelection(
+            member,
+            "Selection",
+            backup_plan=self.plan,
+            backup_selection_name=backup_name(database.identifier, "-database"),
+            resources=[backup.BackupResource.from_arn(arn)],
+            role=self.role,
+        )
+        selection = self._restore_testing_selection(member, database, arn)
+        selection.node.add_dependency(self.restore_testing_plan)
+        if self.copy_destination is not None and database.deployment is Deployment.MULTI_AZ_CLUSTER:
+            Annotations.of(member).add_warning_v2(
+                "rds-ha:cluster-copy-unsupported",
+                f"{database.identifier}: AWS Backup does not copy Multi-AZ DB cluster "
+                "snapshots to another region; only the S3 exports and the in-region vault "
+                "protect this cluster.",
+            )
+        return member
 
     def _create_backup_role(self) -> iam.Role:
         policies = (
@@ -257,6 +304,7 @@ class DatabaseBackups(Construct):
 
     def _create_restore_testing(self, schedule: str) -> None:
         name = _restore_testing_name(self.database.identifier, "_restores")
+        self.restore_testing_plan_name = name
         plan = backup.CfnRestoreTestingPlan(
             self,
             "RestoreTestingPlan",
@@ -270,29 +318,34 @@ class DatabaseBackups(Construct):
                 selection_window_days=7,
             ),
         )
-        selection = backup.CfnRestoreTestingSelection(
-            self,
+        selection = self._restore_testing_selection(self, self.database, self.database_arn)
+        selection.add_resource_dependency(plan)
+        self.restore_testing_plan = plan
+        self.restore_testing_selection = selection
+
+    def _restore_testing_selection(
+        self, scope: Construct, database: HighlyAvailableDatabase, arn: str
+    ) -> backup.CfnRestoreTestingSelection:
+        return backup.CfnRestoreTestingSelection(
+            scope,
             "RestoreTestingSelection",
-            restore_testing_plan_name=name,
+            restore_testing_plan_name=self.restore_testing_plan_name,
             restore_testing_selection_name=_restore_testing_name(
-                self.database.identifier, "_restores_database"
+                database.identifier, "_restores_database"
             ),
             iam_role_arn=self.role.role_arn,
             protected_resource_type="RDS",
-            protected_resource_arns=[self.database_arn],
+            protected_resource_arns=[arn],
             # The restored copy goes into the database's own isolated subnets and security
             # group (no ingress), never a default VPC.
             restore_metadata_overrides={
-                "dbSubnetGroupName": self.database.subnet_group.subnet_group_name,
+                "dbSubnetGroupName": database.subnet_group.subnet_group_name,
                 "vpcSecurityGroupIds": Fn.join(
-                    "", ['["', self.database.security_group.security_group_id, '"]']
+                    "", ['["', database.security_group.security_group_id, '"]']
                 ),
             },
             validation_window_hours=1,
         )
-        selection.add_resource_dependency(plan)
-        self.restore_testing_plan = plan
-        self.restore_testing_selection = selection
 
 
 def _days_or_none(duration: Duration | None) -> int | None:

@@ -300,6 +300,27 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         assert self.cluster is not None
         return self.cluster.attr_db_cluster_arn
 
+    def arn_for(self, scope: Construct) -> str:
+        """The database's ARN as ``scope`` should refer to it.
+
+        In this database's stack, the resource's own ARN. In another stack (a construct shared
+        by several databases, e.g. an export function), the ARN formatted from the fixed
+        identifier, ``arn:<partition>:rds:<region>:<account>:db:<identifier>`` (``cluster:``
+        for a Multi-AZ DB cluster; RDS user guide, "Amazon Resource Names (ARNs) in Amazon
+        RDS"): no cross-stack reference, so the shared stack never depends on the database's.
+        """
+        if Stack.of(scope) is Stack.of(self):
+            return self.arn
+        kind = "cluster" if self.deployment is Deployment.MULTI_AZ_CLUSTER else "db"
+        return Stack.of(scope).format_arn(
+            service="rds",
+            resource=kind,
+            resource_name=self.identifier,
+            arn_format=_COLON_RESOURCE_NAME,
+            region=Stack.of(self).region,
+            account=Stack.of(self).account,
+        )
+
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
         """Let ``grantee`` log in as ``db_user`` with IAM database authentication.
 

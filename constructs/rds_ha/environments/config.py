@@ -13,6 +13,7 @@ from pydantic import Field
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.validation import database_problems
+from rds_ha.environments.databases import DatabaseConfig, FleetDatabase, resolve
 from rds_ha.environments.tables import (
     AccountId,
     AlarmOverride,
@@ -73,6 +74,13 @@ class EnvironmentConfig(_Strict):
         default_factory=dict, description="Alarm threshold overrides, by threshold name."
     )
     backups: BackupsConfig = Field(default_factory=BackupsConfig)
+    shared_key: bool = Field(
+        default=False,
+        description="The fleet's databases use the environment's key (default: one key each).",
+    )
+    databases: dict[str, DatabaseConfig] = Field(
+        default_factory=dict, description="More databases, each in a stack of its own."
+    )
 
     @property
     def is_production(self) -> bool:
@@ -89,6 +97,11 @@ class EnvironmentConfig(_Strict):
     @property
     def identifier(self) -> str:
         return self.database_identifier or f"rds-ha-{self.name}"
+
+    @property
+    def fleet(self) -> tuple[FleetDatabase, ...]:
+        """The databases of ``[environments.<env>.databases.*]``, beside the environment's own."""
+        return tuple(resolve(self, name, table) for name, table in self.databases.items())
 
     def problems(self) -> list[str]:
         """Cross-field rules; the field types are already checked."""

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.environments.config import EnvironmentConfig
+from rds_ha.environments.databases import DatabaseConfig, fleet_problems, name_problems, resolve
 from rds_ha.environments.tables import _Strict
 from rds_ha.errors import ConfigurationError
 
@@ -85,6 +86,35 @@ def _partial_problems(name: str, table: dict[str, Any], flagged: set[str]) -> li
     ]
 
 
+def _database_tables(environment: str, tables: Any) -> tuple[dict[str, DatabaseConfig], list[str]]:
+    """The environment's ``databases`` tables, typed. A table with a key of the wrong type is
+    still checked with its other keys (the bad key falls back to the environment's), so one
+    bad key does not hide the rest of its problems."""
+    if not isinstance(tables, dict):
+        return {}, [f"[{environment}] databases={tables!r}: must be a table of tables"]
+    databases: dict[str, DatabaseConfig] = {}
+    problems: list[str] = []
+    for name, table in tables.items():
+        bad_name = name_problems(name)
+        problems += [f"[{environment}] {problem}" for problem in bad_name]
+        where = f"[{environment}.databases.{name}]"
+        if not isinstance(table, dict):
+            problems.append(f"{where} {table!r}: must be a table")
+            continue
+        try:
+            database = DatabaseConfig.model_validate(table)
+        except ValidationError as error:
+            problems += [f"{where} {_describe(e)}" for e in error.errors()]
+            flagged = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+            good = {key: value for key, value in table.items() if key not in flagged}
+            database = DatabaseConfig.model_validate(good)
+        if not bad_name:
+            # A badly named database is not checked further: its stack and identifier derive
+            # from the name, and the name is reported already.
+            databases[name] = database
+    return databases, problems
+
+
 def parse_config(data: dict[str, Any], source: str = "environments.toml") -> AppConfig:
     """Validate raw TOML data; raises ConfigurationError listing every problem."""
     environments = data.get("environments")
@@ -104,6 +134,9 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
             # The table's name is the environment's name; a key would silently override it.
             problems.append(f"[{name}] name={table['name']!r}: unknown key")
             continue
+        databases, database_problems = _database_tables(name, table.get("databases", {}))
+        problems += database_problems
+        table = {key: value for key, value in table.items() if key != "databases"}  # noqa: PLW2901
         try:
             environment = EnvironmentConfig.model_validate({**table, "name": name})
         except ValidationError as error:
@@ -112,7 +145,14 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
             problems += [f"[{name}] {p}" for p in _partial_problems(name, table, flagged)]
             continue
         problems += [f"[{name}] {problem}" for problem in environment.problems()]
-        parsed[name] = environment
+        for database_name, database in databases.items():
+            fleet_database = resolve(environment, database_name, database)
+            problems += [
+                f"[{name}.databases.{database_name}] {problem}"
+                for problem in fleet_database.problems()
+            ]
+        parsed[name] = environment.model_copy(update={"databases": databases})
+    problems += fleet_problems(parsed)
     if problems:
         # Each problem once, in the order found.
         raise ConfigurationError(source, list(dict.fromkeys(problems)))

@@ -74,6 +74,10 @@ class DatabaseAlarms(Construct):
     :param thresholds: Default: ``AlarmThresholds()`` (see ``docs/alarms.md`` for each value).
     :param alarm_emails: addresses subscribed to the alarm topic. Default: none (subscribe
         later, e.g. ``alarms.topic.add_subscription(...)``).
+    :param topic: an existing topic the alarms and RDS events notify, e.g. the one topic of
+        an environment whose databases share it (``other_alarms.topic``). It must let
+        CloudWatch alarms and RDS events publish (a topic made by ``DatabaseAlarms`` does).
+        Default: a new encrypted topic for this database.
     :param runbook_url: page whose anchors explain each alarm; linked from every alarm
         description and the dashboard. Default: rds-ha's ``docs/alarms.md``.
     """
@@ -87,6 +91,7 @@ class DatabaseAlarms(Construct):
         thresholds: AlarmThresholds | None = None,
         alarm_emails: Sequence[str] = (),
         runbook_url: str = DEFAULT_RUNBOOK_URL,
+        topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.database = database
@@ -94,12 +99,22 @@ class DatabaseAlarms(Construct):
         self.facts = facts_of(database)
         self.runbook_url = runbook_url
         problems = alarm_problems(self.thresholds, self.facts)
+        if topic is not None and alarm_emails:
+            problems.append(
+                f"alarm_emails={list(alarm_emails)!r}: with a topic given, subscribe them to "
+                "that topic; allowed: no alarm_emails"
+            )
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.identifier = database.identifier
 
-        self.key = self._create_topic_key()
-        self.topic = self._create_topic(alarm_emails)
+        self.key: kms.IKey | None = None
+        self.topic: sns.ITopic
+        if topic is None:
+            self.key = self._create_topic_key()
+            self.topic = self._create_topic(alarm_emails)
+        else:
+            self.topic = topic
         self.specs = [spec for spec in ALARM_SPECS if spec.applies(self.facts)]
         self.derived: dict[str, Derived] = {}
         self.alarms: dict[str, dict[str, cloudwatch.Alarm]] = {}
@@ -296,9 +311,16 @@ class DatabaseAlarms(Construct):
         self._notify(composite)
         return composite
 
-    def composite_only_filter(self) -> dict[str, sns.FilterOrPolicy]:
+    @property
+    def composite_alarm_names(self) -> list[str]:
+        """The two composite alarms' names (deterministic, so literals in a filter policy)."""
+        return [f"{self.identifier}-{slug}" for slug in COMPOSITE_SLUGS]
+
+    def composite_only_filter(self, *others: DatabaseAlarms) -> dict[str, sns.FilterOrPolicy]:
         """A message-body filter that lets through only the two composite alarms'
         notifications, for a subscriber that should hear once per incident (a pager or chat).
+        Pass the ``DatabaseAlarms`` of the other databases sharing the topic to let theirs
+        through too.
 
         Every alarm notifies the topic on ALARM and OK, so one incident reaches an unfiltered
         subscriber as the metric alarm and the composites it is part of. CloudWatch publishes
@@ -306,7 +328,7 @@ class DatabaseAlarms(Construct):
         ``filter_policy_with_message_body=``.
         """
         # The deterministic names, not the alarms' tokens: a filter policy holds literals.
-        names = [f"{self.identifier}-{slug}" for slug in COMPOSITE_SLUGS]
+        names = [name for alarms in (self, *others) for name in alarms.composite_alarm_names]
         return {
             "AlarmName": sns.FilterOrPolicy.filter(
                 sns.SubscriptionFilter.string_filter(allowlist=names)

@@ -30,8 +30,9 @@ def export_function_policy(
     export_role: iam.IRole,
     dead_letter_queue: sqs.IQueue,
     log_group: logs.ILogGroup,
-) -> iam.ManagedPolicy:
-    """The export function's only permissions."""
+) -> tuple[iam.ManagedPolicy, iam.PolicyStatement]:
+    """The export function's only permissions, and the statement naming the databases it
+    serves (``add_resources`` for one more)."""
     stack = Stack.of(scope)
 
     def rds_arn(resource: str, name: str) -> str:
@@ -44,22 +45,23 @@ def export_function_policy(
 
     snapshots = [rds_arn("snapshot", "*"), rds_arn("cluster-snapshot", "*")]
     ec2_resources = stack.format_arn(service="ec2", resource="*", resource_name="*")
+    databases = iam.PolicyStatement(
+        sid="ReadSnapshotsAndStartExports",
+        actions=[
+            "rds:DescribeDBSnapshots",
+            "rds:DescribeDBClusterSnapshots",
+            "rds:DescribeExportTasks",
+            "rds:StartExportTask",
+        ],
+        resources=[*snapshots, database_arn],
+    )
     policy = iam.ManagedPolicy(
         scope,
         "ExportFunctionPolicy",
         description=f"{identifier}: snapshot export function",
         roles=[role],
         statements=[
-            iam.PolicyStatement(
-                sid="ReadSnapshotsAndStartExports",
-                actions=[
-                    "rds:DescribeDBSnapshots",
-                    "rds:DescribeDBClusterSnapshots",
-                    "rds:DescribeExportTasks",
-                    "rds:StartExportTask",
-                ],
-                resources=[*snapshots, database_arn],
-            ),
+            databases,
             iam.PolicyStatement(
                 sid="PassExportRole",
                 actions=["iam:PassRole"],
@@ -123,4 +125,4 @@ def export_function_policy(
             )
         )
     )
-    return policy
+    return policy, databases

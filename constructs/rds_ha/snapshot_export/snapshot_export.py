@@ -122,6 +122,7 @@ class SnapshotExport(Construct):
             raise ConfigurationError(self.node.path, problems)
         self.database = database
         self.database_arn = database.arn
+        self.database_arns = [self.database_arn]
         self.export_snapshots = export_snapshots
         self.encryption_key: kms.IKey = encryption_key or create_database_key(
             self, "Key", description=f"{database.identifier}: snapshot exports"
@@ -215,7 +216,7 @@ class SnapshotExport(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{identifier}: start exports of this database's snapshots",
         )
-        policy = export_function_policy(
+        policy, self._databases_statement = export_function_policy(
             self,
             role=function_role,
             identifier=identifier,
@@ -302,6 +303,24 @@ class SnapshotExport(Construct):
                 "HTTPS to the VPC's RDS API endpoint",
             )
         self._create_rules()
+
+    def add_database(self, database: HighlyAvailableDatabase) -> None:
+        """Export the snapshots of one more database to the same bucket, with the same
+        function, role and rules.
+
+        The database may be in another stack: it is named by the ARN formatted from its fixed
+        identifier (``database.arn_for``), so this construct's stack does not depend on the
+        database's and the database's stack can depend on this one.
+        """
+        arn = database.arn_for(self)
+        if arn in self.database_arns:
+            return
+        self.database_arns.append(arn)
+        self._databases_statement.add_resources(arn)
+        # One ARN, or several separated by commas (ARNs hold no commas).
+        self.export_function.add_environment("DATABASE_ARN", ",".join(self.database_arns))
+        # Event patterns merge arrays: the rule then matches any of the databases.
+        self.backup_rule.add_event_pattern(detail={"resourceArn": [arn]})
 
     def _acknowledge_unreserved_concurrency(self) -> None:
         Validations.of(self.export_function).acknowledge(

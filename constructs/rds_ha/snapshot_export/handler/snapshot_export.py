@@ -1,14 +1,15 @@
-"""Export each new snapshot of one database to S3 (Parquet) with ``StartExportTask``.
+"""Export each new snapshot of the databases it serves to S3 (Parquet) with ``StartExportTask``.
 
 Runs as a Lambda function behind EventBridge rules for AWS Backup job events and, when every
 snapshot is exported, RDS snapshot events. Every decision is one JSON log line
 (``{"decision": ..., ...}``); events for other databases, unfinished jobs and malformed events
 are logged and ignored, never retried.
 
-Configuration comes from the environment: ``DATABASE_ARN`` (the DB instance or Multi-AZ DB
-cluster), ``EXPORT_BUCKET``, ``EXPORT_PREFIX``, ``EXPORT_ROLE_ARN``, ``EXPORT_KEY_ARN`` and
-``EXPORT_SNAPSHOTS``: ``monthly`` (default) exports only snapshots tagged
-``rds-ha:backup-rule=Monthly`` by the AWS Backup plan's monthly rule, ``all`` every snapshot.
+Configuration comes from the environment: ``DATABASE_ARN`` (the DB instances and Multi-AZ DB
+clusters served, comma-separated: one ARN for one database), ``EXPORT_BUCKET``,
+``EXPORT_PREFIX``, ``EXPORT_ROLE_ARN``, ``EXPORT_KEY_ARN`` and ``EXPORT_SNAPSHOTS``:
+``monthly`` (default) exports only snapshots tagged ``rds-ha:backup-rule=Monthly`` by the AWS
+Backup plan's monthly rule, ``all`` every snapshot.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ BACKUP_JOB_EVENT = "Backup Job State Change"
 
 @dataclass(frozen=True)
 class Settings:
-    database_arn: str
+    database_arns: frozenset[str]
     bucket: str
     prefix: str
     role_arn: str
@@ -52,13 +53,18 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
         return cls(
-            database_arn=environ["DATABASE_ARN"],
+            database_arns=parse_database_arns(environ["DATABASE_ARN"]),
             bucket=environ["EXPORT_BUCKET"],
             prefix=environ.get("EXPORT_PREFIX", ""),
             role_arn=environ["EXPORT_ROLE_ARN"],
             key_arn=environ["EXPORT_KEY_ARN"],
             export_snapshots=environ.get("EXPORT_SNAPSHOTS", EXPORT_MONTHLY),
         )
+
+
+def parse_database_arns(value: str) -> frozenset[str]:
+    """``DATABASE_ARN``: one ARN, or several separated by commas (ARNs hold no commas)."""
+    return frozenset(arn.strip() for arn in value.split(",") if arn.strip())
 
 
 class IgnoredEventError(Exception):
@@ -106,7 +112,7 @@ def _backup_snapshot_arn(event: Mapping[str, Any], settings: Settings) -> str:
     state = detail.get("state") or detail.get("status")
     if state != "COMPLETED":
         raise IgnoredEventError(f"backup job state is {state!r}, not 'COMPLETED'")
-    if detail.get("resourceArn") != settings.database_arn:
+    if detail.get("resourceArn") not in settings.database_arns:
         raise IgnoredEventError(f"backup of another resource: {detail.get('resourceArn')!r}")
     candidates = [
         detail.get("recoveryPointArn"),
@@ -185,7 +191,7 @@ def export_snapshot(rds: Any, snapshot_arn: str, settings: Settings, region: str
             snapshot=snapshot_arn,
         )
     facts = describe_snapshot(rds, snapshot_arn)
-    if facts is None or facts.database_arn != settings.database_arn:
+    if facts is None or facts.database_arn not in settings.database_arns:
         return log(
             "ignored",
             reason="snapshot of another database",
