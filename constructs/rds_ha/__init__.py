@@ -7,7 +7,8 @@ The public API: every construct and type a CDK app needs is importable from here
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``.
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
-- Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``.
+- Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
+  ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
 
 Names are imported lazily, so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
@@ -29,6 +30,7 @@ _LAZY = {
     "Engine": "rds_ha.catalog.engines",
     "EnvironmentConfig": "rds_ha.environments.config",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
+    "PipelineConfig": "rds_ha.environments.pipeline",
     "RETAIN_NAMED": "rds_ha.database.defaults",
     "SnapshotExport": "rds_ha.snapshot_export.snapshot_export",
     "allow_cloudwatch_logs": "rds_ha.database.keys",
@@ -51,6 +53,7 @@ __all__ = [
     "Engine",
     "EnvironmentConfig",
     "HighlyAvailableDatabase",
+    "PipelineConfig",
     "SnapshotExport",
     "allow_cloudwatch_logs",
     "backup_vault_arn",
