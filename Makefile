@@ -14,6 +14,9 @@ SETUP_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.npm-ci-done
 ENV ?=
 CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
+# CONFIG=path synthesizes another environments file (the pipeline's synth step passes its own).
+CONFIG ?=
+CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
 .PHONY: help setup synth test lint format unit cfn-lint guard baseline bench clean
 

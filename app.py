@@ -4,6 +4,7 @@
 cdk synth                      # every environment in environments.toml
 cdk synth -c env=prod          # one environment
 cdk synth -c config=other.toml # another configuration file
+With a [pipeline] table, the app is the pipeline stack (rds-ha-pipeline) and its stages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rds_ha import ConfigurationError, check_resource_limits, write_stack_policy
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
 from stacks.database_stack import DatabaseStack
+from stacks.pipeline_stack import PipelineStack, pinned_cdk_cli_version, repository_path
 
 
 def main() -> None:
@@ -27,19 +29,28 @@ def main() -> None:
     except ConfigurationError as error:
         print(f"rds-ha configuration error in {error}", file=sys.stderr)
         sys.exit(2)
-    stacks = [DatabaseStack(app, config=environment) for environment in environments]
+    if config.pipeline:
+        stacks = PipelineStack(
+            app,
+            pipeline=config.pipeline,
+            environments=environments,
+            config_path=repository_path(app.node.try_get_context("config") or DEFAULT_CONFIG_PATH),
+            cli_version=pinned_cdk_cli_version(),
+        ).database_stacks
+    else:
+        stacks = [DatabaseStack(app, config=environment) for environment in environments]
     try:
         check_resource_limits(app)
     except ConfigurationError as error:
         print(f"rds-ha: {error}", file=sys.stderr)
         sys.exit(2)
     add_compliance_checks(app)
-    assembly = app.synth()
+    app.synth()
     for stack in stacks:
         if stack.config.is_production:
             # Next to the template, for `rds-ha protect` or `aws cloudformation set-stack-policy`.
             for protected in stack.environment_stacks:
-                write_stack_policy(Path(assembly.directory) / protected.template_file)
+                write_stack_policy(Path(cdk.Stage.of(protected).outdir) / protected.template_file)
 
 
 if __name__ == "__main__":

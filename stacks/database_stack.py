@@ -28,6 +28,8 @@ class DatabaseStack(Stack):
         super().__init__(
             scope,
             config.stack_name,
+            # Explicit, so that a pipeline Stage does not prefix it: the deployed stack is the same.
+            stack_name=config.stack_name,
             env=Environment(account=config.account, region=config.region),
             description=f"rds-ha {config.name}: highly available {config.engine.value} database",
             termination_protection=config.is_production,

@@ -22,6 +22,8 @@ class DisasterRecoveryStack(Stack):
         super().__init__(
             scope,
             f"{config.stack_name}-dr",
+            # Explicit, so that a pipeline Stage does not prefix it: the deployed stack is the same.
+            stack_name=f"{config.stack_name}-dr",
             env=Environment(account=config.account, region=config.backups.dr_region),
             description=f"rds-ha {config.name}: disaster-recovery backup vault",
             termination_protection=config.is_production,

@@ -8,7 +8,8 @@ The public API: every construct and type a CDK app needs is importable from here
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
 - Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
-  ``FleetDatabase`` (one more database of an environment).
+  ``FleetDatabase`` (one more database of an environment),
+  ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
 
@@ -33,6 +34,7 @@ _LAZY = {
     "FleetDashboard": "rds_ha.monitoring.fleet_dashboard",
     "FleetDatabase": "rds_ha.environments.databases",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
+    "PipelineConfig": "rds_ha.environments.pipeline",
     "RETAIN_NAMED": "rds_ha.database.defaults",
     "SnapshotExport": "rds_ha.snapshot_export.snapshot_export",
     "allow_cloudwatch_logs": "rds_ha.database.keys",
@@ -59,6 +61,7 @@ __all__ = [
     "FleetDashboard",
     "FleetDatabase",
     "HighlyAvailableDatabase",
+    "PipelineConfig",
     "SnapshotExport",
     "allow_cloudwatch_logs",
     "backup_vault_arn",

@@ -13,12 +13,15 @@ from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.environments.config import EnvironmentConfig
 from rds_ha.environments.databases import DatabaseConfig, fleet_problems, name_problems, resolve
+from rds_ha.environments.pipeline import PipelineConfig
 from rds_ha.environments.tables import _Strict
 from rds_ha.errors import ConfigurationError
 
 
 class AppConfig(_Strict):
     environments: dict[str, EnvironmentConfig]
+    # The optional [pipeline] table: a CDK Pipelines rollout instead of `cdk deploy`.
+    pipeline: PipelineConfig | None = None
 
     def select(self, name: str | None) -> list[EnvironmentConfig]:
         """One environment by name, or all of them for ``None``."""
@@ -119,9 +122,9 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
     """Validate raw TOML data; raises ConfigurationError listing every problem."""
     environments = data.get("environments")
     problems: list[str] = [
-        f"{key}: unknown top-level table; allowed: environments"
+        f"{key}: unknown top-level table; allowed: environments, pipeline"
         for key in data
-        if key != "environments"
+        if key not in ("environments", "pipeline")
     ]
     if not isinstance(environments, dict) or not environments:
         raise ConfigurationError(source, [*problems, "environments: no [environments.<name>]"])
@@ -153,10 +156,26 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
             ]
         parsed[name] = environment.model_copy(update={"databases": databases})
     problems += fleet_problems(parsed)
+    pipeline = _parse_pipeline(data.get("pipeline"), problems)
+    if pipeline is not None:
+        problems += pipeline.problems(list(parsed.values()))
     if problems:
         # Each problem once, in the order found.
         raise ConfigurationError(source, list(dict.fromkeys(problems)))
-    return AppConfig(environments=parsed)
+    return AppConfig(environments=parsed, pipeline=pipeline)
+
+
+def _parse_pipeline(table: Any, problems: list[str]) -> PipelineConfig | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        problems.append(f"pipeline={table!r}: must be a table")
+        return None
+    try:
+        return PipelineConfig.model_validate(table)
+    except ValidationError as error:
+        problems += [f"[pipeline] {_describe(e)}" for e in error.errors()]
+        return None
 
 
 def load_config(path: str | Path) -> AppConfig:
