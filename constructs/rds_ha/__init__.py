@@ -9,6 +9,8 @@ The public API: every construct and type a CDK app needs is importable from here
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
 - Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``.
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
+- Resilience: ``DatabaseProxy``, ``ProxyAlarmThresholds``, ``RecoveryPointWatch``,
+  ``FailoverGameDay``, ``ResilienceConfig``.
 
 Names are imported lazily, so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
 Node.js runtime) just to run a boto3 runbook.
@@ -38,6 +40,12 @@ _LAZY = {
     "parse_config": "rds_ha.environments.loading",
     "protected_backup_vault": "rds_ha.backups.vault",
     "write_stack_policy": "rds_ha.guard.stack_policy",
+    # Connection resilience and the data-loss window.
+    "DatabaseProxy": "rds_ha.proxy.database_proxy",
+    "FailoverGameDay": "rds_ha.game_day.failover_game_day",
+    "ProxyAlarmThresholds": "rds_ha.proxy.proxy_alarms",
+    "RecoveryPointWatch": "rds_ha.recovery_point.recovery_point_watch",
+    "ResilienceConfig": "rds_ha.environments.resilience",
 }
 
 __all__ = [
@@ -47,10 +55,15 @@ __all__ = [
     "ConfigurationError",
     "DatabaseAlarms",
     "DatabaseBackups",
+    "DatabaseProxy",
     "Deployment",
     "Engine",
     "EnvironmentConfig",
+    "FailoverGameDay",
     "HighlyAvailableDatabase",
+    "ProxyAlarmThresholds",
+    "RecoveryPointWatch",
+    "ResilienceConfig",
     "SnapshotExport",
     "allow_cloudwatch_logs",
     "backup_vault_arn",

@@ -13,6 +13,7 @@ from pydantic import Field
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.validation import database_problems
+from rds_ha.environments.resilience import ResilienceConfig
 from rds_ha.environments.tables import (
     AccountId,
     AlarmOverride,
@@ -73,6 +74,7 @@ class EnvironmentConfig(_Strict):
         default_factory=dict, description="Alarm threshold overrides, by threshold name."
     )
     backups: BackupsConfig = Field(default_factory=BackupsConfig)
+    resilience: ResilienceConfig = Field(default_factory=ResilienceConfig)
 
     @property
     def is_production(self) -> bool:
