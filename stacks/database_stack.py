@@ -11,9 +11,12 @@ from constructs import Construct
 from rds_ha import (
     DatabaseAlarms,
     DatabaseBackups,
+    DatabaseProxy,
     EnvironmentConfig,
+    FailoverGameDay,
     FleetDashboard,
     HighlyAvailableDatabase,
+    RecoveryPointWatch,
     SnapshotExport,
     backup_vault_arn,
     create_database_key,
@@ -79,6 +82,8 @@ class DatabaseStack(Stack):
                 alarm_topic=self.alarms.topic,
                 **config.export_props(),
             )
+        self._add_resilience(config)
+
         self.dashboard: FleetDashboard | None = None
         self.database_stacks: list[FleetDatabaseStack] = []
         if config.fleet:
@@ -96,6 +101,41 @@ class DatabaseStack(Stack):
             FleetDatabaseStack(scope, environment=self, database=database)
             for database in config.fleet
         ]
+
+    def _add_resilience(self, config: EnvironmentConfig) -> None:
+        """RDS Proxy, the recovery point watch and the failover game day, when enabled."""
+        resilience = config.resilience
+        self.proxy: DatabaseProxy | None = None
+        if resilience.wants_proxy(production=config.is_production, deployment=config.deployment):
+            # The proxy lets itself into the database's port; applications are let in with
+            # proxy.allow_connections_from(...).
+            self.proxy = DatabaseProxy(
+                self,
+                "Proxy",
+                database=self.database,
+                vpc=self.vpc,
+                alarm_topic=self.alarms.topic,
+                **resilience.proxy_props(),
+            )
+        self.recovery_point_watch = RecoveryPointWatch(
+            self,
+            "RecoveryPointWatch",
+            databases=[self.database],
+            alarm_topic=self.alarms.topic,
+            encryption_key=self.key,
+            log_retention=config.log_retention,
+            **resilience.recovery_point_props(),
+        )
+        self.game_day: FailoverGameDay | None = None
+        if resilience.game_day:
+            self.game_day = FailoverGameDay(
+                self,
+                "GameDay",
+                database=self.database,
+                stop_condition_alarm=self.alarms.at_risk,
+                encryption_key=self.key,
+                log_retention=config.log_retention,
+            )
 
     def _disaster_recovery_vault(
         self, scope: Construct, config: EnvironmentConfig

@@ -68,6 +68,9 @@ def test_nothing_on_the_database_is_acknowledged_and_every_acknowledgment_has_a_
         "Backups/Default/AccessLogBucket",
         "Backups/Default/ExportBucket",
         "Backups/Default/ExportFunction",
+        # Resilience: PutMetricData takes no resource; the watch runs outside the VPC.
+        "RecoveryPointWatch/Policy",
+        "RecoveryPointWatch/Function",
     }
     assert all(len(line.split(": ", 1)[1]) > 40 for line in acknowledged)
 
@@ -267,3 +270,19 @@ def test_no_fixed_name_resource_outlives_a_failed_first_create(
                 if resource["Type"] != "AWS::RDS::DBInstance" or name == "prod":
                     assert resource["DeletionPolicy"] == "RetainExceptOnCreate", logical_id
     assert checked >= 20
+
+
+def test_only_prod_gets_an_rds_proxy_and_every_environment_watches_its_recovery_point(
+    synthesized: SynthesizedApp,
+) -> None:
+    proxies = {
+        env: len(synthesized.templates[env].find_resources("AWS::RDS::DBProxy"))
+        for env in ENVIRONMENTS
+    }
+    assert proxies == {"dev": 0, "staging": 0, "prod": 1}
+    for env in ENVIRONMENTS:
+        synthesized.templates[env].has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {"AlarmName": f"rds-ha-{env}-recovery-point-age", "Threshold": 900},
+        )
+        synthesized.templates[env].resource_count_is("AWS::FIS::ExperimentTemplate", 0)

@@ -12,6 +12,8 @@ The public API: every construct and type a CDK app needs is importable from here
   ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
+- Resilience: ``DatabaseProxy``, ``ProxyAlarmThresholds``, ``RecoveryPointWatch``,
+  ``FailoverGameDay``, ``ResilienceConfig``.
 
 Names are imported lazily, so that the ``rds-ha`` CLI does not load aws-cdk-lib (and its
 Node.js runtime) just to run a boto3 runbook.
@@ -46,6 +48,12 @@ _LAZY = {
     "protected_backup_vault": "rds_ha.backups.vault",
     "resource_counts": "rds_ha.stack_limits",
     "write_stack_policy": "rds_ha.guard.stack_policy",
+    # Connection resilience and the data-loss window.
+    "DatabaseProxy": "rds_ha.proxy.database_proxy",
+    "FailoverGameDay": "rds_ha.game_day.failover_game_day",
+    "ProxyAlarmThresholds": "rds_ha.proxy.proxy_alarms",
+    "RecoveryPointWatch": "rds_ha.recovery_point.recovery_point_watch",
+    "ResilienceConfig": "rds_ha.environments.resilience",
 }
 
 __all__ = [
@@ -55,13 +63,18 @@ __all__ = [
     "ConfigurationError",
     "DatabaseAlarms",
     "DatabaseBackups",
+    "DatabaseProxy",
     "Deployment",
     "Engine",
     "EnvironmentConfig",
+    "FailoverGameDay",
     "FleetDashboard",
     "FleetDatabase",
     "HighlyAvailableDatabase",
     "PipelineConfig",
+    "ProxyAlarmThresholds",
+    "RecoveryPointWatch",
+    "ResilienceConfig",
     "SnapshotExport",
     "allow_cloudwatch_logs",
     "backup_vault_arn",

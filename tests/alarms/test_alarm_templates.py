@@ -480,7 +480,7 @@ def test_alarm_and_dashboard_names_are_deterministic(synthesized):
             "swap-usage",
         )
         for severity in ("warning", "critical")
-    } | {"scale-up-recommended", "at-risk", "snapshot-export-failed"}
+    } | {"scale-up-recommended", "at-risk", "snapshot-export-failed", "recovery-point-age"}
 
 
 def test_all_four_compliance_packs_report_no_findings_on_instances_or_clusters(synthesized):

@@ -14,6 +14,7 @@ from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.validation import database_problems
 from rds_ha.environments.databases import DatabaseConfig, FleetDatabase, resolve
+from rds_ha.environments.resilience import ResilienceConfig
 from rds_ha.environments.tables import (
     AccountId,
     AlarmOverride,
@@ -81,6 +82,7 @@ class EnvironmentConfig(_Strict):
     databases: dict[str, DatabaseConfig] = Field(
         default_factory=dict, description="More databases, each in a stack of its own."
     )
+    resilience: ResilienceConfig = Field(default_factory=ResilienceConfig)
 
     @property
     def is_production(self) -> bool:
