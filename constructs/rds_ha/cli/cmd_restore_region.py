@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from rds_ha.cli import ops_restore, ops_restore_region, waiting
+from rds_ha.cli import ops_restore, ops_restore_region, ops_restore_vault, waiting
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import check_identifier
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
@@ -81,21 +81,21 @@ def restore_from_vault(
             "use --latest for its newest recovery point. Nothing was created."
         )
     db_id = check_identifier("DB_ID", request.db_id)
-    role = ops_restore_region.check_role(iam_role_arn)
+    role = ops_restore_vault.check_role(iam_role_arn)
     backup_client = cli.client("backup")
-    point = ops_restore_region.latest_recovery_point(backup_client, vault, db_id)
+    point = ops_restore_vault.latest_recovery_point(backup_client, vault, db_id)
     network = ops_restore_region.check_network(
         rds, cli.client("ec2"), request.subnet_group, request.security_groups
     )
     ops_restore_region.check_target(rds, request.target_id)
-    metadata, warnings = ops_restore_region.vault_metadata(rds, point, request.target_id, network)
-    plan = ops_restore_region.plan_vault(point, vault, metadata, warnings, utc_now())
+    metadata, warnings = ops_restore_vault.vault_metadata(rds, point, request.target_id, network)
+    plan = ops_restore_vault.plan_vault(point, vault, metadata, warnings, utc_now())
     if not approve(cli, plan, yes=request.yes, dry_run=request.dry_run):
         return
     timing = begin_timing()
     requested = utc_now()
-    job_id = ops_restore_region.start_vault_restore(backup_client, point, metadata, role)
-    ops_restore_region.wait_for_restore_job(
+    job_id = ops_restore_vault.start_vault_restore(backup_client, point, metadata, role)
+    ops_restore_vault.wait_for_restore_job(
         backup_client, job_id, timeout_seconds=request.timeout, timer=waiting.DEFAULT_TIMER
     )
     restored = ops_restore.wait_for_instance(
@@ -108,7 +108,7 @@ def restore_from_vault(
     _report(
         cli,
         restored,
-        ops_restore_region.verify_vault(metadata, restored),
+        ops_restore_vault.verify_vault(metadata, restored),
         timing.end(),
         region=rds.meta.region_name,
         source=f"{point.raw.get('ResourceArn')} (vault {vault})",
