@@ -17,6 +17,7 @@ from rds_ha.cli.cmd_failover import failover
 from rds_ha.cli.cmd_guard import guard
 from rds_ha.cli.cmd_maintenance import maintenance
 from rds_ha.cli.cmd_probe import probe
+from rds_ha.cli.cmd_promote import promote
 from rds_ha.cli.cmd_protect import protect
 from rds_ha.cli.cmd_restore import restore
 from rds_ha.cli.cmd_scale_up import scale_up
@@ -207,6 +208,7 @@ COMMANDS: tuple[tuple[Callable[..., None], str], ...] = (
     (doctor, "doctor"),
     (failover, "failover"),
     (restore, "restore"),
+    (promote, "promote"),
     (snapshot, "snapshot"),
     (scale_up, "scale-up"),
     (maintenance, "maintenance"),

@@ -28,6 +28,11 @@ def check_identifier(field: str, value: str) -> str:
     return folded
 
 
+class UnknownDatabaseError(UnsafeOperationError):
+    """No DB instance or cluster of that identifier in the region (restore then looks for
+    automated backups replicated there from another region)."""
+
+
 @dataclass(frozen=True)
 class Database:
     kind: str  # INSTANCE or CLUSTER
@@ -94,7 +99,7 @@ def find_database(rds: Any, identifier: str, *, clusters: bool = True) -> Databa
         return Database(CLUSTER, cluster)
     what = "DB instance or DB cluster" if clusters else "DB instance"
     region = rds.meta.region_name
-    raise UnsafeOperationError(f"DB_ID {identifier!r}: no {what} with that identifier in {region}.")
+    raise UnknownDatabaseError(f"DB_ID {identifier!r}: no {what} with that identifier in {region}.")
 
 
 def _refuse_cluster_member(instance: dict[str, Any]) -> None:

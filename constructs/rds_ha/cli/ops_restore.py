@@ -221,18 +221,26 @@ def check_restore(
             "snapshot. Nothing was created."
         )
     if to is not None:
-        if window.earliest is None:
-            raise UnsafeOperationError(
-                f"--to {utc(to)}: the earliest restorable time of {source.identifier} is "
-                "unknown (no automated backup of this instance found), so the time cannot be "
-                "checked; use --latest or restore from a snapshot. Nothing was created."
-            )
-        if not window.earliest <= to <= window.latest:
-            raise UnsafeOperationError(
-                f"--to {utc(to)} is outside the restore window of {source.identifier}: "
-                f"{utc(window.earliest)} to {utc(window.latest)}. "
-                "Nothing was created."
-            )
+        check_time_in_window(source.identifier, to, window)
+    refuse_existing_target(rds, target_id)
+
+
+def check_time_in_window(source: str, to: datetime, window: RestoreWindow) -> None:
+    if window.earliest is None:
+        raise UnsafeOperationError(
+            f"--to {utc(to)}: the earliest restorable time of {source} is "
+            "unknown (no automated backup of this instance found), so the time cannot be "
+            "checked; use --latest or restore from a snapshot. Nothing was created."
+        )
+    if not window.earliest <= to <= window.latest:
+        raise UnsafeOperationError(
+            f"--to {utc(to)} is outside the restore window of {source}: "
+            f"{utc(window.earliest)} to {utc(window.latest)}. "
+            "Nothing was created."
+        )
+
+
+def refuse_existing_target(rds: Any, target_id: str) -> None:
     if find_instance(rds, target_id) is not None:
         raise UnsafeOperationError(
             f"--target {target_id!r} already exists; choose a new identifier. Nothing was created."
