@@ -134,7 +134,7 @@ def test_one_export_function_serves_every_database_of_the_environment(fleet: Fle
     (rule,) = [
         rule
         for rule in fleet.resources("rds-ha-shop", "AWS::Events::Rule").values()
-        if rule["Properties"]["EventPattern"]["source"] == ["aws.backup"]
+        if rule["Properties"].get("EventPattern", {}).get("source") == ["aws.backup"]
     ]
     assert len(rule["Properties"]["EventPattern"]["detail"]["resourceArn"]) == 4
 
