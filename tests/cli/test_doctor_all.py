@@ -134,26 +134,34 @@ def test_doctor_all_passes_with_exit_0_when_every_database_passes(fleet, invoke)
     assert report(result)["passed"] is True
 
 
-@pytest.mark.parametrize(
-    ("tags", "expected"),
-    [
-        (["rds-ha:environment=prod"], ["orders-db", "payments", "risky-db"]),
-        # Values of one key are alternatives; different keys must all match.
-        (
-            ["rds-ha:environment=prod", "rds-ha:environment=staging"],
-            ["billing-db", "orders-db", "payments", "risky-db"],
-        ),
-        (["rds-ha:environment=prod", "team=orders"], ["orders-db", "risky-db"]),
-        (["rds-ha:environment=Prod"], []),  # tag values are case-sensitive
-    ],
-)
-def test_doctor_all_audits_only_the_databases_with_the_tags(fleet, invoke, tags, expected):
-    options = [arg for tag in tags for arg in ("--tag", tag)]
+def test_doctor_all_audits_only_the_databases_with_every_tag_key_given(fleet, invoke):
+    options = ["--tag", "rds-ha:environment=prod", "--tag", "team=orders"]
 
     result = invoke("--output", "json", "doctor", "--all", *options, *SKIP_PENDING)
 
-    assert [e["database"] for e in report(result)["databases"]] == expected
-    assert report(result)["summary"]["tags"] == ops_doctor_fleet.parse_tags(tags).as_dict()
+    assert [e["database"] for e in report(result)["databases"]] == ["orders-db", "risky-db"]
+    assert report(result)["summary"]["tags"] == {
+        "rds-ha:environment": ["prod"],
+        "team": ["orders"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("tags", "matches"),
+    [
+        (["env=prod"], True),
+        # Values of one key are alternatives; different keys must all match.
+        (["env=prod", "env=staging"], True),
+        (["env=staging", "env=dev"], False),
+        (["env=prod", "team=billing"], False),
+        (["env=Prod"], False),  # tag values are case-sensitive
+        (["owner=ops"], False),  # a missing key does not match
+    ],
+)
+def test_tag_filter_matches_every_key_and_any_value_of_a_key(tags, matches):
+    database_tags = [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "orders"}]
+
+    assert ops_doctor_fleet.parse_tags(tags).matches(database_tags) is matches
 
 
 def test_doctor_all_says_so_when_no_database_matches(rds, invoke):
