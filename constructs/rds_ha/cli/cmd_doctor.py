@@ -1,4 +1,5 @@
-"""``rds-ha doctor``: audit a live database against the HA checklist (checks in ops_doctor)."""
+"""``rds-ha doctor``: audit a live database against the HA checklist (checks in ops_doctor), or
+every database of the account and region with ``--all`` (ops_doctor_fleet)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from rds_ha.cli import ops_doctor
+from rds_ha.cli import ops_doctor, ops_doctor_fleet
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import find_database
-from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
-from rds_ha.cli.options import DbId, utc_now
+from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, UsageError, aws_errors
+from rds_ha.cli.options import utc_now
 from rds_ha.cli.output import emit, table
+
+# Optional here (unlike options.DbId): `doctor --all` names no database.
+OptionalDbId = Annotated[
+    str | None,
+    typer.Argument(help="DB instance (or Multi-AZ DB cluster) identifier; or use --all."),
+]
 
 
 def _status_style(status: str) -> Text:
@@ -24,8 +31,35 @@ def _status_style(status: str) -> Text:
 @aws_errors
 def doctor(
     ctx: typer.Context,
-    db_id: DbId,
+    db_id: OptionalDbId = None,
     *,
+    all_databases: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Audit every DB instance (not in a cluster) and Multi-AZ DB cluster of the "
+            "region instead of DB_ID: a row each, exit 1 if any check of any fails.",
+        ),
+    ] = False,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            metavar="KEY=VALUE",
+            help="With --all: only databases with this tag (repeatable; every key must match, "
+            "any value given for a key).",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=ops_doctor_fleet.MAX_CONCURRENCY,
+            metavar="N",
+            help=f"With --all: databases checked at once, 1-{ops_doctor_fleet.MAX_CONCURRENCY} "
+            f"(default {ops_doctor_fleet.DEFAULT_CONCURRENCY}).",
+        ),
+    ] = None,
     skip: Annotated[
         list[str] | None,
         typer.Option(
@@ -45,17 +79,29 @@ def doctor(
         ),
     ] = 15.0,
 ) -> None:
-    """Audit a live database; exit 1 if any check fails (use it to gate CI)."""
+    """Audit a live database, or every one with --all; exit 1 if any check fails (use it to gate
+    CI)."""
     cli: CliContext = ctx.obj
     unknown = sorted(set(skip or []) - set(ops_doctor.CHECKS))
     if unknown:
         raise UnsafeOperationError(
             f"--skip {', '.join(unknown)}: unknown check; allowed: {', '.join(ops_doctor.CHECKS)}."
         )
+    thresholds = ops_doctor.Thresholds(min_backup_retention_days, max_data_loss_minutes)
+    if all_databases:
+        if db_id is not None:
+            raise UnsafeOperationError(
+                f"DB_ID {db_id!r} and --all: give one database or --all, not both."
+            )
+        _doctor_all(cli, tag or [], concurrency, thresholds, frozenset(skip or []))
+        return
+    if tag or concurrency is not None:
+        raise UnsafeOperationError("--tag and --concurrency go with --all.")
+    if db_id is None:
+        raise UsageError("Missing argument 'DB_ID' (or --all for every database).", ctx)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     clients = ops_doctor.Clients(rds=rds, cloudwatch=cli.client("cloudwatch"))
-    thresholds = ops_doctor.Thresholds(min_backup_retention_days, max_data_loss_minutes)
     results = ops_doctor.run_checks(
         database, clients, thresholds=thresholds, skip=frozenset(skip or []), now=utc_now()
     )
@@ -81,3 +127,65 @@ def doctor(
     emit(cli, data, render)
     if failed:
         raise CheckFailedError(f"{len(failed)} check(s) failed: {', '.join(r.id for r in failed)}")
+
+
+def _doctor_all(
+    cli: CliContext,
+    tag_values: list[str],
+    concurrency: int | None,
+    thresholds: ops_doctor.Thresholds,
+    skip: frozenset[str],
+) -> None:
+    tags = ops_doctor_fleet.parse_tags(tag_values)
+    # Clients are made here, before the worker threads start: boto3 sessions are not thread-safe.
+    rds = cli.client("rds")
+    clients = ops_doctor.Clients(rds=rds, cloudwatch=cli.client("cloudwatch"))
+    databases = ops_doctor_fleet.list_databases(rds, tags)
+    reports = ops_doctor_fleet.run_fleet(
+        databases,
+        clients,
+        thresholds=thresholds,
+        skip=skip,
+        now=utc_now(),
+        concurrency=concurrency or ops_doctor_fleet.DEFAULT_CONCURRENCY,
+    )
+    summary = ops_doctor_fleet.summary(reports, tags)
+    region = rds.meta.region_name
+    data = {
+        "region": region,
+        "passed": not summary["failed"],
+        "databases": [report.as_dict() for report in reports],
+        "summary": summary,
+    }
+    where = region + "".join(f", tag {t}" for t in tag_values)
+
+    def render(console: Console) -> None:
+        rows = [
+            (
+                entry["database"],
+                entry["engine"],
+                entry["deployment"],
+                _status_style(entry["status"]),
+                ", ".join(entry["failed_checks"]) or "-",
+            )
+            for entry in data["databases"]
+        ]
+        console.print(
+            table(
+                f"doctor --all ({where})",
+                ["Database", "Engine", "Deployment", "Status", "Failed checks"],
+                rows,
+            )
+        )
+        if not reports:
+            console.print(f"No database matched in {where}.")
+        else:
+            console.print(f"{summary['passed']} of {summary['databases']} databases passed.")
+
+    emit(cli, data, render)
+    if summary["failed"]:
+        names = summary["failed_databases"]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        raise CheckFailedError(
+            f"{len(names)} of {summary['databases']} database(s) failed a check: {shown}"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,42 @@ class Check:
 class Clients:
     rds: Any
     cloudwatch: Any
+    # Set by `doctor --all`: the account-wide data every database's checks read, fetched once.
+    account: AccountData | None = None
+
+
+class AccountData:
+    """What the checks of many databases read from the same account-wide calls (alarms, event
+    subscriptions, pending maintenance): each fetched once per run, on first use, and shared by
+    the threads of `doctor --all`. A failed fetch is kept too, so fifty databases make one failing
+    call (each of their checks then says why), not fifty."""
+
+    def __init__(self, rds: Any, cloudwatch: Any) -> None:
+        self._rds, self._cloudwatch = rds, cloudwatch
+        self._fetched: dict[str, Any] = {}
+        self._locks = {key: threading.Lock() for key in ("alarms", "subscriptions", "pending")}
+
+    def _once(self, key: str, fetch: Callable[[], Any]) -> Any:
+        with self._locks[key]:
+            if key not in self._fetched:
+                try:
+                    self._fetched[key] = (fetch(), None)
+                except AWS_FAILURES as error:
+                    self._fetched[key] = (None, error)
+        value, error = self._fetched[key]
+        if error is not None:
+            raise error
+        return value
+
+    def alarms(self, db: Database) -> list[dict[str, Any]]:
+        index = self._once("alarms", lambda: alarms_by_dimension(self._cloudwatch))
+        return index.get((_alarm_dimension(db), db.identifier), [])
+
+    def event_subscriptions(self) -> list[dict[str, Any]]:
+        return self._once("subscriptions", lambda: event_subscriptions(self._rds))
+
+    def pending_actions(self, arn: str) -> list[dict[str, Any]]:
+        return self._once("pending", lambda: all_pending_actions(self._rds)).get(arn, [])
 
 
 CheckFn = Callable[[Database, Clients, Thresholds, datetime], Check]
@@ -126,7 +163,7 @@ def check_auto_minor_upgrade(db: Database, _c: Clients, _t: Thresholds, _n: date
 
 
 def check_pending_maintenance(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
-    actions = pending_actions(c.rds, db.arn)
+    actions = c.account.pending_actions(db.arn) if c.account else pending_actions(c.rds, db.arn)
     if not actions:
         return Check("pending-maintenance", PASS, "none")
     described = "; ".join(
@@ -145,21 +182,50 @@ def pending_actions(rds: Any, arn: str) -> list[dict[str, Any]]:
     return actions
 
 
+def all_pending_actions(rds: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every pending maintenance action of the account and region, by resource ARN: one paged
+    call instead of one per database."""
+    actions: dict[str, list[dict[str, Any]]] = {}
+    for page in rds.get_paginator("describe_pending_maintenance_actions").paginate():
+        for resource in page.get("PendingMaintenanceActions", []):
+            actions.setdefault(resource["ResourceIdentifier"], []).extend(
+                resource.get("PendingMaintenanceActionDetails", [])
+            )
+    return actions
+
+
 def _alarm_dimension(db: Database) -> str:
     return "DBInstanceIdentifier" if db.kind == INSTANCE else "DBClusterIdentifier"
 
 
-def alarms_for(cloudwatch: Any, db: Database) -> list[dict[str, Any]]:
-    dimension = {"Name": _alarm_dimension(db), "Value": db.identifier}
+def _metric_alarms(cloudwatch: Any) -> list[dict[str, Any]]:
     alarms: list[dict[str, Any]] = []
     for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
-        for alarm in page.get("MetricAlarms", []):
-            dimensions = list(alarm.get("Dimensions", []))
-            for query in alarm.get("Metrics", []):
-                dimensions += query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
-            if dimension in dimensions:
-                alarms.append(alarm)
+        alarms += page.get("MetricAlarms", [])
     return alarms
+
+
+def _dimensions(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dimensions of an alarm's metric, or of the metrics of its metric-math queries."""
+    dimensions = list(alarm.get("Dimensions", []))
+    for query in alarm.get("Metrics", []):
+        dimensions += query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+    return dimensions
+
+
+def alarms_for(cloudwatch: Any, db: Database) -> list[dict[str, Any]]:
+    dimension = {"Name": _alarm_dimension(db), "Value": db.identifier}
+    return [alarm for alarm in _metric_alarms(cloudwatch) if dimension in _dimensions(alarm)]
+
+
+def alarms_by_dimension(cloudwatch: Any) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every metric alarm of the account and region under each (dimension, value) it watches."""
+    index: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for alarm in _metric_alarms(cloudwatch):
+        keys = {(d.get("Name", ""), d.get("Value", "")) for d in _dimensions(alarm)}
+        for key in keys:
+            index.setdefault(key, []).append(alarm)
+    return index
 
 
 def _alarm_metric(alarm: dict[str, Any]) -> str | None:
@@ -173,7 +239,7 @@ def _alarm_metric(alarm: dict[str, Any]) -> str | None:
 
 
 def check_alarms(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
-    alarms = alarms_for(c.cloudwatch, db)
+    alarms = c.account.alarms(db) if c.account else alarms_for(c.cloudwatch, db)
     if not alarms:
         return Check("alarms", FAIL, f"no CloudWatch alarm watches {db.identifier}")
     watched = {_alarm_metric(a) for a in alarms}
@@ -209,11 +275,16 @@ def _covers(subscription: dict[str, Any], db: Database, source_type: str) -> boo
     )
 
 
+def event_subscriptions(rds: Any) -> list[dict[str, Any]]:
+    subscriptions: list[dict[str, Any]] = []
+    for page in rds.get_paginator("describe_event_subscriptions").paginate():
+        subscriptions += page.get("EventSubscriptionsList", [])
+    return subscriptions
+
+
 def check_event_subscription(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
     source_type = "db-instance" if db.kind == INSTANCE else "db-cluster"
-    subscriptions = []
-    for page in c.rds.get_paginator("describe_event_subscriptions").paginate():
-        subscriptions += page.get("EventSubscriptionsList", [])
+    subscriptions = c.account.event_subscriptions() if c.account else event_subscriptions(c.rds)
     covering = [s["CustSubscriptionId"] for s in subscriptions if _covers(s, db, source_type)]
     if not covering:
         needed = ", ".join(sorted(NEEDED_EVENT_CATEGORIES[db.kind]))
