@@ -168,6 +168,7 @@ def upgrade(
         "major": version.major,
         "blue_green_deployment": deployment_id,
         "snapshot_id": snapshot_id,
+        "free_storage": storage,
         "parameter_group": group.target,
         "parameter_group_created": group.create,
         "parameters_copied": copied,

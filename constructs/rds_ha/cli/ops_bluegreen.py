@@ -289,7 +289,8 @@ def plan_cleanup(database: Database, cleanup: Cleanup, warning: str | None) -> P
         green = identifier_of(cleanup.deployment.get("Target", "")) or "the green"
         steps = [
             f"delete blue/green deployment {deployment_id} ({cleanup.deployment.get('Status')}) "
-            f"and its green {green} (DeleteTarget true)",
+            f"and its green {green} (DeleteTarget true; its deletion protection turned off "
+            "first: it never served)",
         ]
         impact = f"none: {database.identifier} was not switched over and stays as it is."
     return Plan(
@@ -304,6 +305,14 @@ def plan_cleanup(database: Database, cleanup: Cleanup, warning: str | None) -> P
 def run_cleanup(rds: Any, cleanup: Cleanup, *, timeout_seconds: float, timer: Timer) -> None:
     deployment_id = cleanup.deployment["BlueGreenDeploymentIdentifier"]
     if not cleanup.switched_over:
+        # The green copied the blue's deletion protection; it never served, so it may go.
+        green = find_instance(rds, cleanup.deployment.get("Target", ""))
+        if green and green.get("DeletionProtection"):
+            rds.modify_db_instance(
+                DBInstanceIdentifier=green["DBInstanceIdentifier"],
+                DeletionProtection=False,
+                ApplyImmediately=True,
+            )
         rds.delete_blue_green_deployment(
             BlueGreenDeploymentIdentifier=deployment_id, DeleteTarget=True
         )

@@ -234,11 +234,13 @@ def check_version(rds: Any, database: Database, target: str) -> VersionChange:
 
 def _group(rds: Any, name: str) -> dict[str, Any] | None:
     try:
-        return rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"][0]
+        groups = rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "DBParameterGroupNotFound":
             return None
         raise
+    # RDS raises DBParameterGroupNotFound; moto answers an empty list.
+    return groups[0] if groups else None
 
 
 def user_parameters(rds: Any, group: str) -> tuple[dict[str, Any], ...]:
