@@ -11,7 +11,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from rds_ha.catalog import instance_classes as ic
-from rds_ha.cli import ops_bluegreen, ops_snapshot, ops_upgrade, upgrade_config, waiting
+from rds_ha.cli import (
+    ops_bluegreen,
+    ops_snapshot,
+    ops_upgrade,
+    upgrade_config,
+    upgrade_plan,
+    waiting,
+)
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import Database, check_identifier, find_database
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
@@ -113,7 +120,7 @@ def upgrade(
     problem = ops_upgrade.storage_problem(storage, database)
     if problem:
         raise UnsafeOperationError(problem + " Nothing was changed.")
-    snapshot_id, deployment_name = ops_upgrade.names_for(database, version.target, utc_now())
+    snapshot_id, deployment_name = upgrade_plan.names_for(database, version.target, utc_now())
     plan = ops_upgrade.UpgradePlan(
         database=database,
         version=version,
@@ -124,7 +131,7 @@ def upgrade(
         snapshot_id=snapshot_id,
         deployment_name=deployment_name,
     )
-    if not approve(cli, ops_upgrade.render_plan(plan), yes=yes, dry_run=dry_run):
+    if not approve(cli, upgrade_plan.render_plan(plan), yes=yes, dry_run=dry_run):
         return
 
     timer = waiting.DEFAULT_TIMER

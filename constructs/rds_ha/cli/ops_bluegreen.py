@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from rds_ha.cli.databases import Database, find_instance
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError
 from rds_ha.cli.ops_upgrade import ParameterGroupChoice, UpgradePlan
+from rds_ha.cli.output import utc
 from rds_ha.cli.plans import Plan
 from rds_ha.cli.tags import source_tags
 from rds_ha.cli.waiting import Timer, wait_until
@@ -201,7 +202,7 @@ def after_switchover(
     if old and identifier_of(old) != database:
         rds.add_tags_to_resource(
             ResourceName=old,
-            Tags=[{"Key": SWITCHED_AT_TAG, "Value": now.astimezone(UTC).isoformat()}],
+            Tags=[{"Key": SWITCHED_AT_TAG, "Value": utc(now)}],
         )
     primary = find_instance(rds, database) or {}
     return {
