@@ -23,6 +23,7 @@ from rds_ha.cli.cmd_restore import restore
 from rds_ha.cli.cmd_scale_up import scale_up
 from rds_ha.cli.cmd_snapshot import snapshot
 from rds_ha.cli.cmd_unblock_rollback import unblock_rollback
+from rds_ha.cli.cmd_upgrade import upgrade
 from rds_ha.cli.context import CliContext, OutputFormat
 from rds_ha.cli.errors import ClickException, error_document, print_error_document
 
@@ -217,6 +218,7 @@ COMMANDS: tuple[tuple[Callable[..., None], str], ...] = (
     (protect, "protect"),
     (probe, "probe"),
     (unblock_rollback, "unblock-rollback"),
+    (upgrade, "upgrade"),
 )
 for function, name in COMMANDS:
     app.command(name)(function)
