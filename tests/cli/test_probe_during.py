@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from rds_ha.cli import ops_failover, probe_connect
+from rds_ha.cli import ops_failover, ops_scale, probe_connect
 
-from .conftest import create_cluster, plain
+from .conftest import create_cluster, create_instance, plain
 
 DOWN_SECONDS = 0.3
 PROBE = ("--probe", "--auth", "none", "--no-tls", "--interval-ms", "50")
@@ -126,3 +126,34 @@ def test_dry_run_with_probe_lists_the_probe_in_the_plan_and_connects_to_nothing(
     assert result.exit_code == 0, result.output
     assert "probe SELECT 1 every 50 ms on postgres at" in result.stdout
     assert driver.params == []
+
+
+def test_scale_up_probe_reports_the_downtime_of_the_class_change(rds, invoke, driver, monkeypatch):
+    create_instance(rds)
+    apply = ops_scale.apply_scale
+
+    def drop_and_apply(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        driver.outage()
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(ops_scale, "apply_scale", drop_and_apply)
+
+    result = invoke(
+        "--output", "json", "scale-up", "orders-db", "--to", "db.r6g.xlarge", "--now", "--yes",
+        *PROBE,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["database"], report["instance_class"]) == ("orders-db", "db.r6g.xlarge")
+    assert report["probe"]["downtime_seconds"] == pytest.approx(DOWN_SECONDS, abs=0.15)
+    assert len(report["probe"]["outages"]) == 1
+
+
+def test_scale_up_probe_needs_now(rds, invoke):
+    create_instance(rds)
+
+    result = invoke("scale-up", "orders-db", "--to", "db.r6g.xlarge", "--yes", *PROBE)
+
+    assert result.exit_code == 2
+    assert "--probe needs --now" in plain(result.stderr)
