@@ -75,20 +75,21 @@ def failover(
     timing = begin_timing()
     started = timer.clock()
 
-    def operation() -> ops_failover.Placement:
+    def operation() -> tuple[ops_failover.Placement, float]:
         ops_failover.start_failover(rds, database, target_instance)
-        return ops_failover.wait_for_failover(
+        placed = ops_failover.wait_for_failover(
             rds, database, before, timeout_seconds=timeout, timer=timer
         )
+        # RDS's time, without the probe's wait for clients to get answers again.
+        return placed, timer.clock() - started
 
     report = None
     if prober is None:
-        after = operation()
+        after, seconds = operation()
     else:
-        after, report = probe_options.probe_during(
+        (after, seconds), report = probe_options.probe_during(
             *prober, operation, interval_ms=interval_ms, what=f"the failover of {db_id}"
         )
-    seconds = timer.clock() - started
     times = timing.end()
     data = {
         "database": database.identifier,
