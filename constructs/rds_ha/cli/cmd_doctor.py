@@ -3,13 +3,14 @@ every database of the account and region with ``--all`` (ops_doctor_fleet)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from rds_ha.cli import ops_doctor, ops_doctor_fleet
+from rds_ha.cli import ops_doctor, ops_doctor_fleet, ops_drift
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import find_database
 from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, UsageError, aws_errors
@@ -24,7 +25,13 @@ OptionalDbId = Annotated[
 
 
 def _status_style(status: str) -> Text:
-    colour = {"pass": "green", "warn": "yellow", "fail": "red", "error": "red"}.get(status, "dim")
+    colour = {
+        "pass": "green",
+        "warn": "yellow",
+        "fail": "red",
+        "error": "red",
+        "unknown": "magenta",
+    }.get(status, "dim")
     return Text(status.upper(), style=colour)
 
 
@@ -60,12 +67,23 @@ def doctor(
             f"(default {ops_doctor_fleet.DEFAULT_CONCURRENCY}).",
         ),
     ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            metavar="PATH",
+            help="Also report drift from this synthesized template (or cdk.out directory): "
+            "engine version, class, parameter group, Multi-AZ, deletion protection, backup "
+            "retention; and the engine's lifecycle (end of standard support, newer minors).",
+        ),
+    ] = None,
     skip: Annotated[
         list[str] | None,
         typer.Option(
             "--skip",
             metavar="CHECK",
-            help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}.",
+            help=f"Skip a check (repeatable): {', '.join(ops_doctor.CHECKS)}; with --template "
+            f"also {', '.join(ops_drift.CHECKS)}.",
         ),
     ] = None,
     min_backup_retention_days: Annotated[
@@ -82,10 +100,11 @@ def doctor(
     """Audit a live database, or every one with --all; exit 1 if any check fails (use it to gate
     CI)."""
     cli: CliContext = ctx.obj
-    unknown = sorted(set(skip or []) - set(ops_doctor.CHECKS))
+    allowed = list(ops_doctor.CHECKS) + (list(ops_drift.CHECKS) if template else [])
+    unknown = sorted(set(skip or []) - set(allowed))
     if unknown:
         raise UnsafeOperationError(
-            f"--skip {', '.join(unknown)}: unknown check; allowed: {', '.join(ops_doctor.CHECKS)}."
+            f"--skip {', '.join(unknown)}: unknown check; allowed: {', '.join(allowed)}."
         )
     thresholds = ops_doctor.Thresholds(min_backup_retention_days, max_data_loss_minutes)
     if all_databases:
@@ -93,6 +112,8 @@ def doctor(
             raise UnsafeOperationError(
                 f"DB_ID {db_id!r} and --all: give one database or --all, not both."
             )
+        if template is not None:
+            raise UnsafeOperationError("--template goes with one DB_ID, not --all.")
         _doctor_all(cli, tag or [], concurrency, thresholds, frozenset(skip or []))
         return
     if tag or concurrency is not None:
@@ -101,10 +122,15 @@ def doctor(
         raise UsageError("Missing argument 'DB_ID' (or --all for every database).", ctx)
     rds = cli.client("rds")
     database = find_database(rds, db_id)
+    # Read before any check runs: a wrong --template is bad input (exit 2), not a failed audit.
+    in_template = ops_drift.find_in_template(template, database) if template else None
     clients = ops_doctor.Clients(rds=rds, cloudwatch=cli.client("cloudwatch"))
-    results = ops_doctor.run_checks(
-        database, clients, thresholds=thresholds, skip=frozenset(skip or []), now=utc_now()
-    )
+    now = utc_now()
+    skipped = frozenset(skip or [])
+    results = ops_doctor.run_checks(database, clients, thresholds=thresholds, skip=skipped, now=now)
+    if in_template is not None:
+        results += ops_drift.drift_checks(database, in_template, skipped)
+        results += ops_drift.lifecycle_checks(rds, database, now, skip=skipped)
     failed = ops_doctor.failed(results)
     data = {
         "database": database.identifier,
@@ -112,6 +138,8 @@ def doctor(
         "passed": not failed,
         "checks": [r.as_dict() for r in results],
     }
+    if in_template is not None:
+        data["template"] = {"path": str(template), **in_template.as_dict()}
 
     def render(console: Console) -> None:
         rows = [(r.id, _status_style(r.status), r.detail) for r in results]
@@ -122,6 +150,11 @@ def doctor(
                 rows,
             )
         )
+        if in_template is not None:
+            console.print(
+                f"Template: {in_template.logical_id} in {in_template.template} "
+                f"(stack {in_template.stack})."
+            )
         console.print(f"{len(results) - len(failed)} of {len(results)} checks passed or skipped.")
 
     emit(cli, data, render)

@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from rds_ha.cli import ops_probe, probe_connect, probe_report
+from rds_ha.cli import ops_probe, probe_connect, probe_options, probe_report
 from rds_ha.cli.context import CliContext
-from rds_ha.cli.errors import CheckFailedError, UnsafeOperationError, aws_errors
-from rds_ha.cli.output import emit, table
-from rds_ha.cli.probe_connect import Auth, Tls
-from rds_ha.cli.probe_errors import error_kind, error_text
-
-
-def _stderr(line: str) -> None:
-    # Plain lines, not rich: they are read in a terminal next to a running failover, and logged.
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.3f}s"
-
-
-_HINTS = {
-    "auth": (
-        "IAM authentication needs a database user allowed to use it (PostgreSQL: GRANT rds_iam; "
-        "MySQL and MariaDB: the AWSAuthenticationPlugin) and rds-db:connect for your AWS "
-        "credentials."
-    ),
-    "tls": "Check --ca-bundle (the RDS CA bundle, or Amazon's root CAs for an RDS Proxy).",
-    "refused": "Check the port and that the database is available.",
-    "timeout": "Check the security group and that this machine can reach the VPC.",
-    "protocol": "Check the host and port: what answered is not the database.",
-    "dns": "Check the host name; RDS endpoints resolve only where the VPC's DNS answers.",
-}
+from rds_ha.cli.errors import UnsafeOperationError, aws_errors
+from rds_ha.cli.output import emit
+from rds_ha.cli.probe_connect import Auth
+from rds_ha.cli.probe_options import (
+    AuthOption,
+    CaBundle,
+    DatabaseName,
+    IntervalMs,
+    NoTls,
+    SecretArn,
+    User,
+)
 
 
 @aws_errors
@@ -64,40 +43,13 @@ def probe(
     proxy: Annotated[
         str | None, typer.Option("--proxy", help="Probe the endpoint of this RDS Proxy.")
     ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option("--user", help="Database user (default: the master user, or the secret's)."),
-    ] = None,
-    database: Annotated[
-        str | None,
-        typer.Option("--database", help="Database name (default: the instance's, or postgres)."),
-    ] = None,
-    auth: Annotated[
-        Auth | None,
-        typer.Option(
-            "--auth",
-            help="Log in with an IAM token (default for instances and --host), the master "
-            "secret (default for Multi-AZ DB clusters), or no password (local tests).",
-        ),
-    ] = None,
-    secret_arn: Annotated[
-        str | None,
-        typer.Option("--secret-arn", help="Secrets Manager secret with username and password."),
-    ] = None,
-    ca_bundle: Annotated[
-        Path | None,
-        typer.Option(
-            "--ca-bundle",
-            help="CA bundle to verify the server (sslmode=verify-full); without it TLS is "
-            f"required but not verified. RDS: {probe_connect.RDS_CA_BUNDLE_URL}",
-        ),
-    ] = None,
-    no_tls: Annotated[
-        bool, typer.Option("--no-tls", help="Connect without TLS (only with --auth none).")
-    ] = False,
-    interval_ms: Annotated[
-        int, typer.Option("--interval-ms", min=50, help="Milliseconds between queries.")
-    ] = 250,
+    user: User = None,
+    database: DatabaseName = None,
+    auth: AuthOption = None,
+    secret_arn: SecretArn = None,
+    ca_bundle: CaBundle = None,
+    no_tls: NoTls = False,
+    interval_ms: IntervalMs = probe_options.DEFAULT_INTERVAL_MS,
     duration: Annotated[
         float | None,
         typer.Option("--duration", min=0.1, help="Seconds to probe (default: until Ctrl-C)."),
@@ -132,54 +84,11 @@ def probe(
     else:
         assert host is not None and engine is not None
         endpoint = probe_connect.host_endpoint(host, port, engine)
-    target = probe_connect.choose_target(
-        endpoint,
-        auth=auth,
-        secret_arn=secret_arn,
-        user=user,
-        database=database,
-        ca_bundle=ca_bundle,
-        no_tls=no_tls,
-    )
-    missing = probe_connect.driver_missing(target.family)
-    if missing:
-        raise UnsafeOperationError(missing)
+    login = probe_options.Login(user, database, auth, secret_arn, ca_bundle, no_tls)
+    target, connect = probe_options.prepare(cli, rds, endpoint, login)
+    probe_options.preflight(target, connect)
 
-    if target.auth is Auth.SECRET:
-        assert target.secret_arn is not None
-        secret_user, secret_password = probe_connect.read_secret(
-            cli.client("secretsmanager"), target.secret_arn
-        )
-        target = dataclasses.replace(target, user=user or secret_user or target.user)
-        password = lambda: secret_password  # noqa: E731
-    elif target.auth is Auth.IAM:
-        password = probe_connect.iam_token(rds, target)
-    else:
-        password = lambda: None  # noqa: E731
-
-    if target.tls is Tls.REQUIRE:
-        _stderr(
-            "probe: warning: TLS is required but the server certificate is not verified "
-            f"(sslmode=require); pass --ca-bundle with {probe_connect.RDS_CA_BUNDLE_URL} "
-            "to verify it (sslmode=verify-full)."
-        )
-    elif target.tls is Tls.OFF:
-        _stderr("probe: warning: TLS is off (--no-tls); use it only against a local test server.")
-
-    connect = probe_connect.connector(target, password)
-    try:
-        ops_probe.check_connect(connect)
-    except Exception as error:  # any driver error: nothing can be measured
-        kind = error_kind(error)
-        hint = _HINTS.get(kind, "")
-        if kind == "auth" and target.auth is not Auth.IAM:
-            hint = "Check --user and the secret."
-        raise CheckFailedError(
-            f"cannot connect to {target.summary()}: {kind}: {error_text(error)}. "
-            f"{hint + ' ' if hint else ''}Nothing was measured."
-        ) from None
-
-    _stderr(
+    probe_options.stderr(
         f"probe: SELECT 1 every {interval_ms} ms on {target.summary()}"
         + (f" for {duration:g}s" if duration else "; Ctrl-C to stop")
     )
@@ -187,56 +96,9 @@ def probe(
         connect,
         interval_seconds=interval_ms / 1000,
         duration_seconds=duration,
-        on_change=lambda change: _stderr(probe_report.change_line(change)),
+        on_change=lambda change: probe_options.stderr(probe_report.change_line(change)),
     )
     data = {"target": target.as_dict(), **report.as_dict()}
-    emit(cli, data, lambda console: _render(console, target, report))
+    emit(cli, data, lambda console: probe_options.render_report(console, target, report))
     if report.still_down:
-        raise CheckFailedError(
-            f"{target.endpoint.name} was still down when the probe ended "
-            f"({_seconds(report.outages[-1].seconds)} since the last failure began)."
-        )
-
-
-def _render(
-    console: Console, target: probe_connect.Target, report: probe_report.ProbeReport
-) -> None:
-    utc = probe_report.utc_text
-    console.print(escape(f"Probed {target.endpoint.name}: {target.summary()}"))
-    console.print(
-        f"  {utc(report.started)} to {utc(report.ended)} ({_seconds(report.seconds)}), "
-        f"every {_seconds(report.interval_seconds)}"
-        + (" (interrupted)" if report.interrupted else "")
-    )
-    console.print(
-        f"Queries: {report.queries} ({report.failed_queries} failed); "
-        f"reconnects: {report.reconnects}"
-    )
-    if not report.outages:
-        console.print("Client-visible downtime: none (no query failed).")
-    else:
-        console.print(
-            f"Client-visible downtime: {_seconds(report.downtime_seconds)} in "
-            f"{len(report.outages)} outage(s), longest {_seconds(report.longest_outage_seconds)}"
-            + (" (still down at the end)" if report.still_down else "")
-        )
-        console.print(f"  first failed query:        {utc(report.first_failure)}")
-        console.print(
-            f"  first success after it:    {utc(report.first_success_after_failure) or 'none'}"
-        )
-        errors = ", ".join(f"{kind} {count}" for kind, count in report.errors.most_common())
-        console.print(escape(f"Errors: {errors}"))
-        if len(report.outages) > 1:
-            rows = [
-                (
-                    utc(o.started),
-                    utc(o.ended) or "still down",
-                    _seconds(o.seconds),
-                    o.failed_queries,
-                )
-                for o in report.outages
-            ]
-            console.print(table(None, ["Down from", "Up at", "Seconds", "Failed queries"], rows))
-    console.print(
-        f"Each figure is accurate to about one interval ({_seconds(report.interval_seconds)})."
-    )
+        raise probe_options.still_down_error(target, report)

@@ -7,13 +7,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rds_ha.cli import ops_scale, waiting
+from rds_ha.cli import ops_scale, probe_connect, probe_options, waiting
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import require_instance
-from rds_ha.cli.errors import aws_errors
+from rds_ha.cli.errors import UnsafeOperationError, aws_errors
 from rds_ha.cli.options import DbId, DryRun, Yes, begin_timing, timeout_option
 from rds_ha.cli.output import duration, emit, timing_line
 from rds_ha.cli.plans import approve, require_confirmation_possible
+from rds_ha.cli.probe_options import (
+    AuthOption,
+    CaBundle,
+    DatabaseName,
+    IntervalMs,
+    NoTls,
+    Probe,
+    SecretArn,
+    User,
+)
 
 
 @aws_errors
@@ -37,41 +47,82 @@ def scale_up(
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: timeout_option(3600) = 3600,
+    probe: Probe = False,
+    user: User = None,
+    database: DatabaseName = None,
+    auth: AuthOption = None,
+    secret_arn: SecretArn = None,
+    ca_bundle: CaBundle = None,
+    no_tls: NoTls = False,
+    interval_ms: IntervalMs = probe_options.DEFAULT_INTERVAL_MS,
 ) -> None:
-    """Change the instance class (Multi-AZ: standby first, then a failover)."""
+    """Change the instance class (Multi-AZ: standby first, then a failover); with --probe (and
+    --now), also report the downtime clients saw."""
     cli: CliContext = ctx.obj
     require_confirmation_possible(yes=yes, dry_run=dry_run)
+    login = probe_options.Login(user, database, auth, secret_arn, ca_bundle, no_tls)
+    probe_options.refuse_without_probe(probe, login, interval_ms)
+    if probe and not now:
+        raise UnsafeOperationError(
+            "--probe needs --now: a change in the maintenance window happens after this command."
+        )
     rds = cli.client("rds")
-    database = require_instance(rds, db_id, "scale-up")
-    change = ops_scale.check_class_change(database, to, allow_downsize=allow_downsize)
-    pending = ops_scale.check_pending(database, now=now, include_pending=include_pending)
-    warning = ops_scale.orderable_warning(rds, database, change.target.name)
-    plan = ops_scale.plan_scale(database, change, now=now, warning=warning, pending=pending)
+    db = require_instance(rds, db_id, "scale-up")
+    change = ops_scale.check_class_change(db, to, allow_downsize=allow_downsize)
+    pending = ops_scale.check_pending(db, now=now, include_pending=include_pending)
+    warning = ops_scale.orderable_warning(rds, db, change.target.name)
+    plan = ops_scale.plan_scale(db, change, now=now, warning=warning, pending=pending)
+    prober = None
+    if probe:
+        # Login problems are refused (exit 2) before the prompt, and nothing is changed.
+        endpoint = probe_connect.database_endpoint(rds, db.identifier)
+        prober = probe_options.prepare(cli, rds, endpoint, login)
+        plan.steps.insert(
+            0, f"probe SELECT 1 every {interval_ms} ms on {prober[0].summary()} throughout"
+        )
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
+    if prober is not None:
+        probe_options.preflight(*prober, consequence="Nothing was changed.")
     timing = begin_timing()
-    result = ops_scale.apply_scale(
-        rds, database, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
-    )
+
+    def operation() -> dict:
+        return ops_scale.apply_scale(
+            rds, db, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
+        )
+
+    report = None
+    if prober is None:
+        result = operation()
+    else:
+        result, report = probe_options.probe_during(
+            *prober, operation, interval_ms=interval_ms, what=f"the class change of {db_id}"
+        )
     times = timing.end()
     data = {
-        "database": database.identifier,
+        "database": db.identifier,
         "from": change.current.name,
         "to": change.target.name,
         **result,
         **times,
     }
+    if prober is not None and report is not None:
+        data["probe"] = probe_options.probe_data(prober[0], report)
 
     def render(console: Console) -> None:
         if result["state"] == "scheduled":
-            window = database.raw.get("PreferredMaintenanceWindow", "unknown")
+            window = db.raw.get("PreferredMaintenanceWindow", "unknown")
             console.print(
-                f"Scheduled: {database.identifier} changes to {change.target.name} in the next "
+                f"Scheduled: {db.identifier} changes to {change.target.name} in the next "
                 f"maintenance window ({window} UTC)."
             )
         else:
             took = f" in {duration(result['seconds'])}" if "seconds" in result else ""
-            console.print(f"{database.identifier} now runs {result['instance_class']}{took}.")
+            console.print(f"{db.identifier} now runs {result['instance_class']}{took}.")
+        if report is not None:
+            probe_options.render_downtime(console, report)
         console.print(timing_line(times))
 
     emit(cli, data, render)
+    if prober is not None and report is not None and report.still_down:
+        raise probe_options.still_down_error(prober[0], report)
