@@ -16,10 +16,14 @@ from rds_ha import (
     FailoverGameDay,
     FleetDashboard,
     HighlyAvailableDatabase,
+    ReadReplicas,
     RecoveryPointWatch,
     SnapshotExport,
+    automated_backup_key_alias,
     backup_vault_arn,
     create_database_key,
+    key_alias_arn,
+    replicate_automated_backups,
 )
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 from stacks.fleet_database_stack import FleetDatabaseStack
@@ -88,6 +92,30 @@ class DatabaseStack(Stack):
         self.database_stacks: list[FleetDatabaseStack] = []
         if config.fleet:
             self._build_fleet(scope, config)
+
+        # Read replicas (or a Multi-AZ DB cluster's reader endpoint) on the environment's topic.
+        self.replicas = ReadReplicas(
+            self,
+            "Replicas",
+            database=self.database,
+            vpc=self.vpc,
+            alarm_topic=self.alarms.topic,
+            thresholds=config.alarm_thresholds,
+            log_retention=config.log_retention,
+            **config.replicas.replicas_props(),
+        )
+        if config.backups.replicate_automated_backups and config.backups.dr_region:
+            # The DR stack's key, by the ARN of its fixed alias: no cross-region reference.
+            replicate_automated_backups(
+                self.database,
+                region=config.backups.dr_region,
+                kms_key_id=key_alias_arn(
+                    self,
+                    region=config.backups.dr_region,
+                    alias=automated_backup_key_alias(config.identifier),
+                ),
+                retention_days=config.backups.automated_backup_replication_retention_days,
+            )
 
     def _build_fleet(self, scope: Construct, config: EnvironmentConfig) -> None:
         """The overview dashboard here, and a stack for each database of the fleet."""

@@ -9,7 +9,12 @@ from __future__ import annotations
 from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
-from rds_ha import EnvironmentConfig, create_database_key, protected_backup_vault
+from rds_ha import (
+    EnvironmentConfig,
+    automated_backup_key_alias,
+    create_database_key,
+    protected_backup_vault,
+)
 
 
 def dr_vault_name(config: EnvironmentConfig) -> str:
@@ -41,3 +46,12 @@ class DisasterRecoveryStack(Stack):
             encryption_key=self.key,
             lock=config.backups.lock_configuration,
         )
+        if config.backups.replicate_automated_backups:
+            # RDS re-encrypts the replicated automated backups with a key of this region; the
+            # database stack refers to it by this alias, whose ARN is known before it exists.
+            self.automated_backup_key = create_database_key(
+                self,
+                "AutomatedBackupKey",
+                description=f"rds-ha {config.name}: replicated automated backups",
+            )
+            self.automated_backup_key.add_alias(automated_backup_key_alias(config.identifier))

@@ -12,6 +12,8 @@ The public API: every construct and type a CDK app needs is importable from here
   ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
+- Read replicas and a second region: ``ReadReplicas``, ``ReplicaAlarms``, ``ReplicasConfig``,
+  ``replicate_automated_backups``, ``automated_backup_key_alias``, ``key_alias_arn``.
 - Resilience: ``DatabaseProxy``, ``ProxyAlarmThresholds``, ``RecoveryPointWatch``,
   ``FailoverGameDay``, ``ResilienceConfig``.
 
@@ -54,6 +56,13 @@ _LAZY = {
     "ProxyAlarmThresholds": "rds_ha.proxy.proxy_alarms",
     "RecoveryPointWatch": "rds_ha.recovery_point.recovery_point_watch",
     "ResilienceConfig": "rds_ha.environments.resilience",
+    # Read replicas and cross-region automated backups.
+    "ReadReplicas": "rds_ha.replicas.read_replicas",
+    "ReplicaAlarms": "rds_ha.replicas.replica_alarms",
+    "ReplicasConfig": "rds_ha.environments.replicas",
+    "automated_backup_key_alias": "rds_ha.replicas.automated_backup_replication",
+    "key_alias_arn": "rds_ha.replicas.automated_backup_replication",
+    "replicate_automated_backups": "rds_ha.replicas.automated_backup_replication",
 }
 
 __all__ = [
@@ -73,16 +82,22 @@ __all__ = [
     "HighlyAvailableDatabase",
     "PipelineConfig",
     "ProxyAlarmThresholds",
+    "ReadReplicas",
     "RecoveryPointWatch",
+    "ReplicaAlarms",
+    "ReplicasConfig",
     "ResilienceConfig",
     "SnapshotExport",
     "allow_cloudwatch_logs",
+    "automated_backup_key_alias",
     "backup_vault_arn",
     "check_resource_limits",
     "create_database_key",
+    "key_alias_arn",
     "load_config",
     "parse_config",
     "protected_backup_vault",
+    "replicate_automated_backups",
     "resource_counts",
     "write_stack_policy",
 ]

@@ -14,6 +14,7 @@ from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.validation import database_problems
 from rds_ha.environments.databases import DatabaseConfig, FleetDatabase, resolve
+from rds_ha.environments.replicas import ReplicasConfig
 from rds_ha.environments.resilience import ResilienceConfig
 from rds_ha.environments.tables import (
     AccountId,
@@ -32,6 +33,7 @@ from rds_ha.monitoring.alarm_thresholds import (
     absolute_override_problem,
     alarm_problems,
 )
+from rds_ha.replicas import replica_rules
 
 REMOVAL_POLICIES = {
     # Retained on update and delete; a failed first create still rolls back (RETAIN_NAMED).
@@ -83,6 +85,7 @@ class EnvironmentConfig(_Strict):
         default_factory=dict, description="More databases, each in a stack of its own."
     )
     resilience: ResilienceConfig = Field(default_factory=ResilienceConfig)
+    replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +138,16 @@ class EnvironmentConfig(_Strict):
             backup_retention_days=self.backup_retention_days,
             production=self.is_production,
         )
+        problems += self.replicas.problems(deployment=self.deployment, identifier=self.identifier)
+        problems += [
+            f"backups.{problem}"
+            for problem in replica_rules.backup_replication_problems(
+                replicate=self.backups.replicate_automated_backups,
+                dr_region=self.backups.dr_region,
+                deployment=self.deployment,
+                retention_days=self.backups.automated_backup_replication_retention_days,
+            )
+        ]
         if self.is_production:
             problems += self._production_problems()
         # An instance class already reported (a typo) is not reported again by the alarms.

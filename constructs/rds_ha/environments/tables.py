@@ -59,6 +59,13 @@ class BackupsConfig(_Strict):
     )
     export_archive_after_days: int = export_rules.EXPORT_ARCHIVE_AFTER_DAYS
     export_expire_after_days: int = export_rules.EXPORT_EXPIRE_AFTER_DAYS
+    replicate_automated_backups: bool = Field(
+        default=False,
+        description="RDS cross-region automated backup replication to dr_region (DB instances).",
+    )
+    automated_backup_replication_retention_days: int | None = Field(
+        default=None, description="1-35; none: backup_retention_days."
+    )
     vault_lock: bool = False
     vault_lock_min_retention_days: int = 1
     vault_lock_max_retention_days: int = backup_rules.MAX_RETENTION_DAYS

@@ -1,0 +1,69 @@
+"""``replicate_automated_backups``: RDS cross-region automated backup replication of a
+``HighlyAvailableDatabase`` DB instance, the cheaper second region (no running instance there).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_rds as rds
+
+from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.errors import ConfigurationError
+from rds_ha.replicas.replica_rules import backup_replication_problems
+
+
+def automated_backup_key_alias(identifier: str) -> str:
+    """The fixed alias of the DR region's key for ``identifier``'s replicated backups."""
+    return f"alias/{identifier}-automated-backups"
+
+
+def key_alias_arn(stack: Stack, *, region: str, alias: str) -> str:
+    """``arn:<partition>:kms:<region>:<account>:alias/<name>``, known before the key exists."""
+    return stack.format_arn(
+        service="kms",
+        region=region,
+        resource="alias",
+        resource_name=alias.removeprefix("alias/"),
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
+
+
+def replicate_automated_backups(
+    database: HighlyAvailableDatabase,
+    *,
+    region: str,
+    kms_key_id: str,
+    retention_days: int | None = None,
+) -> rds.CfnDBInstance:
+    """Replicate ``database``'s automated backups (snapshots and transaction logs, so a
+    point-in-time restore in ``region``) to ``region``, encrypted with ``kms_key_id``.
+
+    :param region: the destination region; not the database's.
+    :param kms_key_id: a KMS key in ``region`` (an encrypted instance needs one): its ARN, or
+        the ARN of an alias of it, e.g. ``key_alias_arn(...)`` of a key made by another stack.
+    :param retention_days: 1-35. Default: the database's backup retention.
+
+    The three ``AutomaticBackupReplication*`` properties of AWS::RDS::DBInstance are updated in
+    place (none is create-only in its resource schema), so this can be turned on for an
+    existing database.
+    """
+    path = database.node.path
+    problems = backup_replication_problems(
+        replicate=True,
+        dr_region=region,
+        deployment=database.deployment,
+        retention_days=retention_days,
+    )
+    if region == Stack.of(database).region:
+        problems.append(f"region={region!r}: must differ from the database's region")
+    if problems:
+        raise ConfigurationError(path, problems)
+    assert database.instance is not None
+    resource = database.instance.node.default_child
+    assert isinstance(resource, rds.CfnDBInstance)
+    resource.automatic_backup_replication_region = region
+    resource.automatic_backup_replication_kms_key_id = kms_key_id
+    resource.automatic_backup_replication_retention_period = (
+        retention_days or database.backup_retention_days
+    )
+    return resource

@@ -1,0 +1,99 @@
+"""The rules of read replicas and automated backup replication: problems as lines naming the
+field, the value and what is allowed. No aws_cdk."""
+
+from __future__ import annotations
+
+from rds_ha.catalog import instance_classes
+from rds_ha.catalog.engines import Deployment
+from rds_ha.catalog.instance_classes import Capacity
+
+# "Working with DB instance read replicas" (RDS user guide): up to 15 read replicas per source
+# DB instance for RDS for MySQL, MariaDB and PostgreSQL.
+MAX_READ_REPLICAS = 15
+# AWS::RDS::DBInstance AutomaticBackupReplicationRetentionPeriod: minimum 1, maximum 35.
+MAX_REPLICATED_RETENTION_DAYS = 35
+MAX_IDENTIFIER_LENGTH = 63
+REPLICA_COUNT = 0
+
+
+def replica_identifier(source_identifier: str, number: int) -> str:
+    """``<source>-reader-<n>``, counted from 1."""
+    return f"{source_identifier}-reader-{number}"
+
+
+def replica_problems(
+    *,
+    count: int,
+    instance_class: str | None,
+    deployment: Deployment | None,
+    source_identifier: str,
+    prefix: str = "",
+) -> list[str]:
+    problems: list[str] = []
+    if not isinstance(count, int) or not 0 <= count <= MAX_READ_REPLICAS:
+        problems.append(
+            f"{prefix}count={count!r}: must be 0-{MAX_READ_REPLICAS} (RDS's read replicas per "
+            "source DB instance)"
+        )
+        return problems
+    if deployment is Deployment.MULTI_AZ_CLUSTER and count:
+        problems.append(
+            f"{prefix}count={count}: a Multi-AZ DB cluster's two readable standbys are behind its "
+            "reader endpoint (published as reader-endpoint); allowed: 0"
+        )
+    if instance_class is not None and instance_classes.lookup(instance_class) is None:
+        problems.append(
+            f"{prefix}instance_class={instance_class!r}: not in the rds-ha instance-class catalog"
+        )
+    if count:
+        longest = replica_identifier(source_identifier, count)
+        if len(longest) > MAX_IDENTIFIER_LENGTH:
+            problems.append(
+                f"{prefix}count={count}: the replica identifier {longest!r} is longer than "
+                f"{MAX_IDENTIFIER_LENGTH} characters; shorten the database identifier"
+            )
+    return problems
+
+
+def capacity_against_primary(replica_class: str, primary_class: str) -> Capacity | None:
+    """How the replica's class compares with the primary's; none when either is unknown."""
+    replica = instance_classes.lookup(replica_class)
+    primary = instance_classes.lookup(primary_class)
+    if replica is None or primary is None:
+        return None
+    return replica.compare(primary)
+
+
+def backup_replication_problems(
+    *,
+    replicate: bool,
+    dr_region: str | None,
+    deployment: Deployment | None,
+    retention_days: int | None,
+    prefix: str = "",
+) -> list[str]:
+    if not replicate:
+        if retention_days is not None:
+            return [
+                f"{prefix}automated_backup_replication_retention_days={retention_days}: only "
+                "with replicate_automated_backups = true"
+            ]
+        return []
+    problems = []
+    if not dr_region:
+        problems.append(
+            f"{prefix}replicate_automated_backups=true: needs dr_region (the region the "
+            "automated backups are replicated to)"
+        )
+    if deployment is Deployment.MULTI_AZ_CLUSTER:
+        problems.append(
+            f"{prefix}replicate_automated_backups=true: rds-ha replicates a DB instance's "
+            "automated backups (AWS::RDS::DBInstance AutomaticBackupReplicationRegion); "
+            "allowed with deployment 'multi-az-instance' or 'single-az'"
+        )
+    if retention_days is not None and not 1 <= retention_days <= MAX_REPLICATED_RETENTION_DAYS:
+        problems.append(
+            f"{prefix}automated_backup_replication_retention_days={retention_days}: must be "
+            f"1-{MAX_REPLICATED_RETENTION_DAYS}"
+        )
+    return problems

@@ -1,0 +1,94 @@
+"""The [environments.<name>.replicas] table and the automated backup replication keys of
+[environments.<name>.backups]: defaults and the problems they report (no synth)."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+
+from rds_ha import ConfigurationError, parse_config
+from stacks.config import DEFAULT_CONFIG_PATH
+
+
+def environments(env: str = "dev", **tables: dict[str, Any]) -> dict[str, Any]:
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
+    for name, table in tables.items():
+        data["environments"][env].setdefault(name, {}).update(table)
+    return data
+
+
+def test_no_replicas_and_no_backup_replication_by_default() -> None:
+    dev = parse_config(environments()).environments["dev"]
+    assert dev.replicas.replicas_props() == {"count": 0, "instance_class": None}
+    assert dev.backups.replicate_automated_backups is False
+
+
+def test_staging_replicates_its_automated_backups() -> None:
+    staging = parse_config(environments()).environments["staging"]
+    assert staging.backups.replicate_automated_backups is True
+
+
+def test_replicas_are_configured_by_count_and_class() -> None:
+    config = parse_config(environments(replicas={"count": 2, "instance_class": "db.t4g.large"}))
+    assert config.environments["dev"].replicas.replicas_props() == {
+        "count": 2,
+        "instance_class": "db.t4g.large",
+    }
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ({"replicas": {"count": 16}}, r"replicas\.count=16: must be 0-15"),
+        ({"replicas": {"count": -1}}, r"replicas\.count=-1: must be 0-15"),
+        (
+            {"replicas": {"count": 1, "instance_class": "db.x9.huge"}},
+            r"replicas\.instance_class='db\.x9\.huge': not in the rds-ha instance-class catalog",
+        ),
+        (
+            {"backups": {"automated_backup_replication_retention_days": 7}},
+            r"backups\.automated_backup_replication_retention_days=7: only with "
+            r"replicate_automated_backups = true",
+        ),
+        (
+            {
+                "backups": {
+                    "replicate_automated_backups": True,
+                    "automated_backup_replication_retention_days": 36,
+                }
+            },
+            r"backups\.automated_backup_replication_retention_days=36: must be 1-35",
+        ),
+    ],
+)
+def test_fails_on_an_invalid_replica_or_backup_replication_setting(
+    tables: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        parse_config(environments(**tables))
+
+
+def test_backup_replication_needs_a_dr_region() -> None:
+    data = environments(backups={"replicate_automated_backups": True})
+    del data["environments"]["dev"]["backups"]["dr_region"]
+    with pytest.raises(
+        ConfigurationError, match=r"replicate_automated_backups=true: needs dr_region"
+    ):
+        parse_config(data)
+
+
+def test_a_multi_az_db_cluster_has_no_replicas_and_no_instance_backup_replication() -> None:
+    data = environments(replicas={"count": 1}, backups={"replicate_automated_backups": True})
+    data["environments"]["dev"].update(
+        deployment="multi-az-cluster",
+        instance_class="db.m6gd.large",
+        allocated_storage_gib=400,
+        max_allocated_storage_gib=1000,
+    )
+    with pytest.raises(ConfigurationError) as error:
+        parse_config(data)
+    text = str(error.value)
+    assert "replicas.count=1: a Multi-AZ DB cluster's two readable standbys" in text
+    assert "backups.replicate_automated_backups=true: rds-ha replicates a DB instance's" in text
