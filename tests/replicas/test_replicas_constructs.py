@@ -59,6 +59,12 @@ class Built:
             self.stack, "LedgerReaders", database=ledger, vpc=vpc, alarm_topic=topic
         )
         staging = load_config(DEFAULT_CONFIG_PATH).environments["staging"]
+        # Staging with its automated backups replicated to its DR region (an opt-in setting).
+        staging = staging.model_copy(
+            update={
+                "backups": staging.backups.model_copy(update={"replicate_automated_backups": True})
+            }
+        )
         self.staging = DatabaseStack(self.app, config=staging)
         assert self.staging.disaster_recovery is not None
         self.synth = ComplianceSynth(self.app)
