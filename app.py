@@ -4,6 +4,7 @@
 cdk synth                      # every environment in environments.toml
 cdk synth -c env=prod          # one environment
 cdk synth -c config=other.toml # another configuration file
+cdk synth -c example_app=true  # and an example application stack per environment
 With a [pipeline] table, the app is the pipeline stack (rds-ha-pipeline) and its stages.
 """
 
@@ -18,6 +19,7 @@ from rds_ha import ConfigurationError, check_resource_limits, write_stack_policy
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
 from stacks.database_stack import DatabaseStack
+from stacks.example_app_stack import ExampleAppStack
 from stacks.pipeline_stack import PipelineStack, pinned_cdk_cli_version, repository_path
 
 
@@ -42,6 +44,16 @@ def main() -> None:
         ).database_stacks
     else:
         stacks = [DatabaseStack(app, config=environment) for environment in environments]
+        if str(app.node.try_get_context("example_app")).lower() == "true":
+            for stack in stacks:
+                ExampleAppStack(
+                    app,
+                    f"{stack.config.stack_name}-example-app",
+                    vpc=stack.vpc,
+                    database=stack.database,
+                    proxy=stack.proxy,
+                    db_user=stack.config.master_username,
+                )
     try:
         check_resource_limits(app)
     except ConfigurationError as error:

@@ -1,0 +1,108 @@
+"""Multi-AZ DB cluster alarms on the members' metrics: RDS publishes a cluster's metrics per
+member DB instance (RDS user guide, "Amazon CloudWatch dimensions for Amazon RDS" and the
+Multi-AZ DB cluster replica lag alarm tutorial). One stack: a cluster whose members are given,
+and one whose members are not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Annotations, Match, Template
+from synth_helpers import TEST_ENV, isolated_vpc
+
+from rds_ha import ConfigurationError, DatabaseAlarms, Deployment, HighlyAvailableDatabase
+
+CLUSTER = {
+    "deployment": Deployment.MULTI_AZ_CLUSTER,
+    "instance_class": "db.m6gd.large",
+    "allocated_storage_gib": 400,
+}
+MEMBERS = ["ledger-instance-1", "ledger-instance-2", "ledger-instance-3"]
+
+
+class Built:
+    def __init__(self) -> None:
+        app = cdk.App()
+        self.stack = cdk.Stack(app, "Clusters", env=TEST_ENV)
+        vpc = isolated_vpc(self.stack)
+        ledger = HighlyAvailableDatabase(
+            self.stack, "Ledger", vpc=vpc, identifier="ledger", **CLUSTER
+        )
+        self.ledger_alarms = DatabaseAlarms(
+            self.stack, "LedgerAlarms", database=ledger, cluster_member_identifiers=MEMBERS
+        )
+        audit = HighlyAvailableDatabase(self.stack, "Audit", vpc=vpc, identifier="audit", **CLUSTER)
+        DatabaseAlarms(self.stack, "AuditAlarms", database=audit)
+        self.orders = HighlyAvailableDatabase(self.stack, "Orders", vpc=vpc, identifier="orders")
+        self.template = Template.from_stack(self.stack)
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    return Built()
+
+
+def alarm(built: Built, name: str) -> dict[str, Any]:
+    (found,) = built.template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": name}}
+    ).values()
+    return found["Properties"]
+
+
+def member_metrics(properties: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        query["Id"]: query["MetricStat"] for query in properties["Metrics"] if "MetricStat" in query
+    }
+
+
+def test_cluster_replica_lag_alarm_is_the_max_of_the_three_members(built: Built) -> None:
+    properties = alarm(built, "ledger-replica-lag-critical")
+    assert "Dimensions" not in properties
+    (expression,) = [query for query in properties["Metrics"] if "Expression" in query]
+    assert expression["Expression"] == "MAX([maximum_0,maximum_1,maximum_2])"
+    assert expression["ReturnData"] is True
+    stats = member_metrics(properties)
+    assert {stat["Metric"]["Dimensions"][0]["Value"] for stat in stats.values()} == set(MEMBERS)
+    for stat in stats.values():
+        assert stat["Metric"]["MetricName"] == "ReplicaLag"
+        assert stat["Metric"]["Dimensions"][0]["Name"] == "DBInstanceIdentifier"
+        assert stat["Stat"] == "Maximum"
+
+
+def test_cluster_minimum_thresholds_watch_the_lowest_member(built: Built) -> None:
+    properties = alarm(built, "ledger-free-storage-critical")
+    (expression,) = [query for query in properties["Metrics"] if "Expression" in query]
+    assert expression["Expression"] == "MIN([minimum_0,minimum_1,minimum_2])"
+    assert properties["ComparisonOperator"] == "LessThanThreshold"
+
+
+def test_cluster_without_members_keeps_the_cluster_dimension_and_warns(built: Built) -> None:
+    properties = alarm(built, "audit-replica-lag-critical")
+    assert properties["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": "audit"}]
+    Annotations.from_stack(built.stack).has_warning(
+        "/Clusters/AuditAlarms", Match.string_like_regexp("rds-ha:cluster-metrics")
+    )
+    warnings = Annotations.from_stack(built.stack).find_warning(
+        "/Clusters/LedgerAlarms", Match.any_value()
+    )
+    assert warnings == []
+
+
+def test_member_identifiers_are_refused_for_a_db_instance(built: Built) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"cluster_member_identifiers=.*only for a Multi-AZ"
+    ):
+        DatabaseAlarms(
+            built.stack, "OrdersAlarms", database=built.orders, cluster_member_identifiers=MEMBERS
+        )
+
+
+def test_a_cluster_needs_its_three_distinct_members(built: Built) -> None:
+    stack = cdk.Stack(cdk.App(), "Other", env=TEST_ENV)
+    database = HighlyAvailableDatabase(
+        stack, "Ledger", vpc=isolated_vpc(stack), identifier="ledger", **CLUSTER
+    )
+    with pytest.raises(ConfigurationError, match=r"has 3 member DB instances"):
+        DatabaseAlarms(stack, "Alarms", database=database, cluster_member_identifiers=MEMBERS[:2])
