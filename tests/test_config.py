@@ -194,3 +194,30 @@ def test_a_mistyped_instance_class_is_reported_once() -> None:
     assert len(problems) == 1
     assert problems[0].startswith("[dev] instance_class='db.m7g.larg': ")
     assert "nearest: db.m7g.large" in problems[0]
+
+
+def test_a_major_only_engine_version_and_the_version_switches_reach_the_construct() -> None:
+    config = parse_config(
+        _config(
+            dev=_with(
+                engine_version="17",
+                allow_major_version_upgrade=True,
+                parameter_groups_by_major=True,
+            )
+        )
+    )
+    props = config.environments["dev"].database_props()
+
+    assert (props["engine_version"], props["auto_minor_version_upgrade"]) == ("17", True)
+    assert props["allow_major_version_upgrade"] is True
+    assert props["parameter_groups_by_major"] is True
+
+
+def test_a_major_only_engine_version_without_auto_minor_upgrades_is_refused() -> None:
+    problems = _problems(_config(dev=_with(engine_version="17", auto_minor_version_upgrade=False)))
+
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "[dev] engine_version='17': with auto_minor_version_upgrade=false the template must "
+        "name the full version"
+    )

@@ -79,16 +79,65 @@ def test_a_number_given_as_a_string_is_a_problem_not_a_type_error(vpc) -> None:
     ]
 
 
-def test_a_major_version_alone_suggests_versions_of_that_major(vpc) -> None:
-    (problem,) = _problems(vpc, engine_version="17")
+@pytest.mark.parametrize(
+    ("engine", "major"), [(Engine.POSTGRES, "17"), (Engine.MYSQL, "8.4"), (Engine.MARIADB, "11.8")]
+)
+def test_a_major_version_alone_is_accepted_for_a_db_instance(vpc, engine, major) -> None:
+    database = _build(vpc, engine=engine, engine_version=major)
+
+    assert database.engine_version == major
+
+
+def test_an_unknown_major_version_names_the_newest_majors(vpc) -> None:
+    (problem,) = _problems(vpc, engine_version="99")
+
+    assert problem.startswith(
+        "engine_version='99': '99' is not a PostgreSQL major version that RDS offers"
+    )
+    assert problem.endswith("newest: 16, 17, 18")
+
+
+def test_a_major_version_alone_needs_auto_minor_version_upgrades(vpc) -> None:
+    (problem,) = _problems(vpc, engine_version="17", auto_minor_version_upgrade=False)
+
+    assert problem.startswith(
+        "engine_version='17': with auto_minor_version_upgrade=false the template must name "
+        "the full version"
+    )
+
+
+def test_a_multi_az_cluster_needs_the_full_version(vpc) -> None:
+    (problem,) = _problems(vpc, engine_version="17", deployment=Deployment.MULTI_AZ_CLUSTER)
+
+    assert problem.startswith("engine_version='17': a Multi-AZ DB cluster needs the full version")
+
+
+def test_a_partial_minor_version_suggests_versions_of_that_line(vpc) -> None:
+    (problem,) = _problems(vpc, engine_version="17.0")
 
     offered = sorted(
         available_versions(Engine.POSTGRES, Deployment.MULTI_AZ_INSTANCE), key=_version_key
     )
     newest_17 = [v for v in offered if v.startswith("17.")][-3:]
-    assert problem.startswith("engine_version='17': '17' is not a PostgreSQL version")
+    assert problem.startswith("engine_version='17.0': '17.0' is not a PostgreSQL version")
     assert problem.endswith(f"offered: {', '.join(newest_17)}")
-    assert "18." not in problem
+
+
+def test_version_switches_must_be_booleans_and_major_upgrades_are_for_instances(vpc) -> None:
+    problems = _problems(
+        vpc,
+        engine_version="17.9",
+        deployment=Deployment.MULTI_AZ_CLUSTER,
+        auto_minor_version_upgrade="yes",
+        allow_major_version_upgrade=True,
+    )
+
+    assert problems == [
+        "auto_minor_version_upgrade='yes': must be true or false (bool), not str",
+        "allow_major_version_upgrade=true: rds-ha upgrades the major version through the config "
+        "for DB instances only; upgrade a Multi-AZ DB cluster with `aws rds modify-db-cluster "
+        "--engine-version ... --allow-major-version-upgrade`",
+    ]
 
 
 def test_a_mistyped_instance_class_suggests_the_nearest_classes_first(vpc) -> None:

@@ -70,7 +70,8 @@ def test_default_database_is_multi_az_postgres_on_gp3_with_autoscaling(default: 
         DB_INSTANCE,
         {
             "Engine": "postgres",
-            "EngineVersion": "17.9",
+            # The major alone: RDS's auto minor version upgrades never leave the template behind.
+            "EngineVersion": "17",
             "MultiAZ": True,
             "DBInstanceClass": "db.m7g.large",
             "StorageType": "gp3",
@@ -624,3 +625,26 @@ def test_every_engine_and_deployment_passes_the_four_packs(
         "log-group:RDSOSMetrics:log-stream:*]"
     ]
     assert synth.acknowledged[0].split(" at ")[1].startswith("Packs/Db/MonitoringPolicy:")
+
+
+# --- engine versions: the major alone with auto minor upgrades, the full version without ------
+
+
+def test_a_major_only_mysql_version_is_rendered_with_cfn_lint_told_why() -> None:
+    built = Built(engine=Engine.MYSQL, engine_version="8.4")
+
+    [instance] = built.template.find_resources(DB_INSTANCE).values()
+    assert instance["Properties"]["EngineVersion"] == "8.4"
+    assert instance["Properties"]["AutoMinorVersionUpgrade"] is True
+    # cfn-lint's list has full versions only; CloudFormation and RDS accept the major alone.
+    assert instance["Metadata"]["cfn-lint"] == {"config": {"ignore_checks": ["E3691", "W3691"]}}
+    built.template.has_resource_properties("AWS::RDS::DBParameterGroup", {"Family": "mysql8.4"})
+
+
+def test_without_auto_minor_upgrades_the_default_version_is_pinned_in_full() -> None:
+    built = Built(auto_minor_version_upgrade=False)
+
+    [instance] = built.template.find_resources(DB_INSTANCE).values()
+    assert instance["Properties"]["EngineVersion"] == "17.9"
+    assert instance["Properties"]["AutoMinorVersionUpgrade"] is False
+    assert "Metadata" not in instance or "cfn-lint" not in instance["Metadata"]

@@ -201,6 +201,49 @@ def version_problem(engine: Engine, deployment: Deployment, version: str) -> str
     )
 
 
+def is_major_version(engine: Engine, version: str) -> bool:
+    """True when ``version`` names a major version only: PostgreSQL ``"17"``, MySQL ``"8.4"``,
+    MariaDB ``"11.8"`` (for MySQL and MariaDB RDS counts X.Y as the major version and Z as the
+    minor: "MySQL on Amazon RDS versions", "MariaDB on Amazon RDS versions" in the RDS user
+    guide)."""
+    return PROFILES[engine].major_version(version) == version
+
+
+def listed_version(engine: Engine, deployment: Deployment, version: str) -> bool:
+    """True when cfn-lint's EngineVersion list has ``version`` (offered or deprecated): the
+    list CDK's template validation (E9006) and cfn-lint's E3691 check it against."""
+    resource = (
+        "aws_rds_dbcluster" if deployment is Deployment.MULTI_AZ_CLUSTER else "aws_rds_dbinstance"
+    )
+    return version in _cfn_lint_versions(resource, "engine_version.json").get(
+        engine.value, frozenset()
+    )
+
+
+def newest_of_major(engine: Engine, deployment: Deployment, major: str) -> str | None:
+    """The newest version of ``major`` that RDS offers for a new database, or None."""
+    profile = PROFILES[engine]
+    line = [v for v in available_versions(engine, deployment) if profile.major_version(v) == major]
+    return max(line, key=_version_key) if line else None
+
+
+def major_version_problem(engine: Engine, deployment: Deployment, major: str) -> str | None:
+    """Why a major-only ``major`` cannot be used for a new database, or None when RDS offers a
+    version of it (cfn-lint's data lists full versions: a major is offered when one of its
+    versions is)."""
+    if newest_of_major(engine, deployment, major):
+        return None
+    profile = PROFILES[engine]
+    majors = sorted(
+        {profile.major_version(v) for v in available_versions(engine, deployment)},
+        key=_version_key,
+    )
+    return (
+        f"{major!r} is not a {profile.display_name} major version that RDS offers for a new "
+        f"{deployment.value} database; newest: {', '.join(majors[-3:])}"
+    )
+
+
 @cache
 def _cfn_lint_classes(resource: str, filename: str, region: str) -> Mapping[str, frozenset[str]]:
     package = f"cfnlint.data.schemas.extensions.{resource}"

@@ -13,7 +13,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 
-from rds_ha.catalog.engines import Deployment, Engine, EngineProfile
+from rds_ha.catalog.engines import (
+    Deployment,
+    Engine,
+    EngineProfile,
+    is_major_version,
+    listed_version,
+)
 from rds_ha.database import defaults
 from rds_ha.nag import nag_finding_text
 
@@ -33,7 +39,7 @@ class DatabaseBuilders:
         engine = _instance_engine(self.engine, self.engine_version, self.profile)
         parameter_group = rds.ParameterGroup(
             self,
-            "Parameters",
+            self._group_id("Parameters"),
             engine=engine,
             description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
             parameters=self.parameters,
@@ -42,7 +48,7 @@ class DatabaseBuilders:
         if self.profile.audit_plugin:
             option_group = rds.OptionGroup(
                 self,
-                "Options",
+                self._group_id("Options"),
                 engine=engine,
                 description=f"{self.identifier}: connection and DDL audit logging",
                 configurations=[
@@ -82,8 +88,8 @@ class DatabaseBuilders:
             delete_automated_backups=False,
             deletion_protection=common.deletion_protection,
             removal_policy=common.removal_policy,
-            auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
+            auto_minor_version_upgrade=self.auto_minor_version_upgrade,
+            allow_major_version_upgrade=self.allow_major_version_upgrade,
             parameter_group=parameter_group,
             option_group=option_group,
             cloudwatch_logs_exports=list(self.log_types),
@@ -93,6 +99,10 @@ class DatabaseBuilders:
             performance_insight_encryption_key=self.encryption_key,
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
         )
+        if is_major_version(self.engine, self.engine_version):
+            _accept_major_only_version(
+                instance, listed=listed_version(self.engine, self.deployment, self.engine_version)
+            )
         self.instance: rds.DatabaseInstance | None = instance
         self.cluster: rds.CfnDBCluster | None = None
         self.resource = instance
@@ -103,7 +113,7 @@ class DatabaseBuilders:
     def _build_cluster(self: HighlyAvailableDatabase, common: CommonSettings) -> None:
         parameter_group = rds.CfnDBClusterParameterGroup(
             self,
-            "Parameters",
+            self._group_id("Parameters"),
             family=self.profile.parameter_group_family(self.engine_version),
             description=f"{self.identifier}: rds-ha {self.profile.display_name} parameters",
             parameters=self.parameters,
@@ -136,7 +146,7 @@ class DatabaseBuilders:
             preferred_maintenance_window=common.maintenance_window,
             copy_tags_to_snapshot=True,
             deletion_protection=common.deletion_protection,
-            auto_minor_version_upgrade=True,
+            auto_minor_version_upgrade=self.auto_minor_version_upgrade,
             enable_cloudwatch_logs_exports=list(self.log_types),
             monitoring_interval=common.monitoring_interval_seconds,
             monitoring_role_arn=self.monitoring_role.role_arn,
@@ -153,6 +163,15 @@ class DatabaseBuilders:
             self, "Secret", cluster.attr_master_user_secret_secret_arn
         )
         self._resource_id_attr = cluster.attr_db_cluster_resource_id
+
+    def _group_id(self: HighlyAvailableDatabase, base: str) -> str:
+        """``Parameters`` (``Options``) as existing stacks have it, or with the family
+        (``Parameters-postgres17``): then a new major's group gets a new logical id, so
+        CloudFormation creates it beside the one in use, moves the database to it and deletes
+        the old one only in the cleanup after the update succeeded."""
+        if not (self.parameter_groups_by_major or self.allow_major_version_upgrade):
+            return base
+        return f"{base}-{self.profile.parameter_group_family(self.engine_version)}"
 
     def _grant_enhanced_monitoring(self: HighlyAvailableDatabase) -> iam.ManagedPolicy:
         """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and region's
@@ -222,6 +241,37 @@ class CommonSettings:
     master_username: str
     database_name: str | None
     monitoring_interval_seconds: int
+
+
+# cfn-lint checks EngineVersion against full versions only: E3691 for a MySQL or MariaDB major
+# ("8.4" is not one of [...]) and W3691 for a PostgreSQL one ("17" is deprecated), while
+# CloudFormation and RDS accept a major version alone on a DB instance. The AWS::RDS::DBInstance
+# schema's EngineVersion: "If you specify a version prefix rather than a full version number,
+# AWS CloudFormation uses prefix matching during drift detection. For example, "8.0" for MySQL
+# or "16" for PostgreSQL matches any version that starts with that prefix." RDS picks the
+# default minor of the major (ModifyDBInstance, EngineVersion: "If you specify only a major
+# version, Amazon RDS updates the DB instance to the default minor version if the current minor
+# version is lower"). The construct checks the major against the same cfn-lint data instead
+# (rds_ha.catalog.engines.major_version_problem).
+_MAJOR_ONLY_CFN_LINT_CHECKS = ("E3691", "W3691")
+
+
+def _accept_major_only_version(instance: rds.DatabaseInstance, *, listed: bool) -> None:
+    resource = instance.node.default_child
+    assert isinstance(resource, rds.CfnDBInstance)
+    resource.add_metadata(
+        "cfn-lint", {"config": {"ignore_checks": list(_MAJOR_ONLY_CFN_LINT_CHECKS)}}
+    )
+    if not listed:
+        # CDK's template validation checks the same list (a MySQL or MariaDB major is not in it).
+        Validations.of(resource).acknowledge(
+            Acknowledgment(
+                id="CloudFormation-Validate::E9006",
+                reason="EngineVersion is a major version alone, which CloudFormation and RDS "
+                "accept for a DB instance (RDS picks the default minor); the construct checks "
+                "the major against the versions RDS offers.",
+            )
+        )
 
 
 def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rds.IInstanceEngine:

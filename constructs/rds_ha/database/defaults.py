@@ -7,7 +7,7 @@ import re
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
-from rds_ha.catalog.engines import Deployment, Engine
+from rds_ha.catalog.engines import Deployment, Engine, EngineProfile
 
 ENGINE = Engine.POSTGRES
 DEPLOYMENT = Deployment.MULTI_AZ_INSTANCE
@@ -105,3 +105,14 @@ LOG_RETENTION_BY_DAYS = {
     3288: logs.RetentionDays.NINE_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
+
+
+def default_engine_version(
+    profile: EngineProfile, deployment: Deployment, *, auto_minor_version_upgrade: object
+) -> str:
+    """The major of the tested version (``"17"``) for a DB instance with auto minor version
+    upgrades on, so that RDS's upgrades never leave the template behind; otherwise the tested
+    full version (``"17.9"``), which the template must then name."""
+    if auto_minor_version_upgrade is False or deployment is Deployment.MULTI_AZ_CLUSTER:
+        return profile.default_version
+    return profile.major_version(profile.default_version)

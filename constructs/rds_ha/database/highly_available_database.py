@@ -44,9 +44,28 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
     :param vpc: the VPC; the database goes into its isolated subnets.
     :param engine: ``Engine.POSTGRES``, ``MYSQL`` or ``MARIADB``; a string is read
         case-insensitively (``"Postgres"``). Default: ``Engine.POSTGRES``.
-    :param engine_version: full engine version, e.g. ``"17.9"``. Default: the version rds-ha
-        is tested with, ``PROFILES[engine].default_version`` (PostgreSQL 17.9, MySQL 8.4.9,
-        MariaDB 11.8.6); it is not necessarily the newest RDS offers, so pin your own.
+    :param engine_version: the major version alone (``"17"``; MySQL ``"8.4"``, MariaDB
+        ``"11.8"``): RDS creates the DB instance on its default minor of that major, and auto
+        minor version upgrades move it on without the template having to follow; or a full
+        version (``"17.9"``), which the template then pins: needed with
+        ``auto_minor_version_upgrade=False`` and for a Multi-AZ DB cluster, and what existing
+        stacks keep (a full pin changed to a major-only one can start a minor upgrade during
+        the deploy). Default: the major of the version rds-ha is tested with,
+        ``PROFILES[engine].default_version`` (PostgreSQL 17.9, MySQL 8.4.9, MariaDB 11.8.6); that
+        full version with auto minor version upgrades off or for a Multi-AZ DB cluster.
+    :param auto_minor_version_upgrade: RDS applies minor versions it marks automatic in the
+        maintenance window. Default: true. With false, give the full ``engine_version``.
+    :param allow_major_version_upgrade: lets CloudFormation apply a new major
+        ``engine_version`` in place (an outage for the whole upgrade, even on Multi-AZ; see
+        ``rds-ha upgrade`` for blue/green). Set it for the deploy that changes the major only;
+        it also names the parameter (and option) group by its family, as
+        ``parameter_groups_by_major`` does, so that the new family's group is created beside the
+        old one. DB instances only. Default: false.
+    :param parameter_groups_by_major: the parameter (and option) group's construct id names its
+        family (``Parameters-postgres17``), so that a later major upgrade creates a new group
+        instead of replacing the one in use. Set it after a major upgrade (to keep the group's
+        id when ``allow_major_version_upgrade`` goes back to false) or on a new database.
+        Default: false (the id ``Parameters`` of existing stacks).
     :param deployment: Default: ``Deployment.MULTI_AZ_INSTANCE`` (a synchronous standby in a
         second AZ behind one endpoint). ``MULTI_AZ_CLUSTER`` adds two readable standbys in three
         AZs. ``SINGLE_AZ`` has no standby and carries the warning ``rds-ha:single-az``.
@@ -91,6 +110,9 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         vpc: ec2.IVpc,
         engine: Engine = defaults.ENGINE,
         engine_version: str | None = None,
+        auto_minor_version_upgrade: bool = True,
+        allow_major_version_upgrade: bool = False,
+        parameter_groups_by_major: bool = False,
         deployment: Deployment = defaults.DEPLOYMENT,
         instance_class: str | None = None,
         identifier: str | None = None,
@@ -120,7 +142,12 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         self.engine = known_engine or defaults.ENGINE
         self.deployment = known_deployment or defaults.DEPLOYMENT
         self.profile: EngineProfile = PROFILES[self.engine]
-        self.engine_version = engine_version or self.profile.default_version
+        self.auto_minor_version_upgrade = auto_minor_version_upgrade
+        self.allow_major_version_upgrade = allow_major_version_upgrade
+        self.parameter_groups_by_major = parameter_groups_by_major
+        self.engine_version = engine_version or defaults.default_engine_version(
+            self.profile, self.deployment, auto_minor_version_upgrade=auto_minor_version_upgrade
+        )
         self.instance_class = instance_class or defaults.instance_class_for(self.deployment)
         self.identifier = identifier or defaults.default_identifier(stack.stack_name, construct_id)
         self.port = port or self.profile.port
@@ -161,6 +188,9 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
             port=self.port,
             master_username=master_username,
             parameters=parameters or {},
+            auto_minor_version_upgrade=auto_minor_version_upgrade,
+            allow_major_version_upgrade=allow_major_version_upgrade,
+            parameter_groups_by_major=parameter_groups_by_major,
         )
         if problems:
             raise ConfigurationError(self.node.path, problems)

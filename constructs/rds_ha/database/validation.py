@@ -18,6 +18,9 @@ from rds_ha.catalog.engines import (
     Engine,
     EngineProfile,
     instance_class_problem,
+    is_major_version,
+    major_version_problem,
+    newest_of_major,
     parameter_value_problem,
     version_class_problem,
     version_problem,
@@ -78,6 +81,9 @@ def database_problems(
     port: int,
     master_username: str,
     parameters: Mapping[str, object],
+    auto_minor_version_upgrade: object = True,
+    allow_major_version_upgrade: object = False,
+    parameter_groups_by_major: object = False,
 ) -> list[str]:
     """Every problem with these settings, or an empty list. ``engine`` or ``deployment`` is None
     when it was itself invalid (already reported): the checks that depend on it are skipped, and
@@ -108,6 +114,16 @@ def database_problems(
         )
     }
     problems += [problem for problem in wrong.values() if problem]
+    switches = {
+        "auto_minor_version_upgrade": auto_minor_version_upgrade,
+        "allow_major_version_upgrade": allow_major_version_upgrade,
+        "parameter_groups_by_major": parameter_groups_by_major,
+    }
+    problems += [
+        f"{field}={value!r}: must be true or false (bool), not {type(value).__name__}"
+        for field, value in switches.items()
+        if not isinstance(value, bool)
+    ]
 
     def ok(*fields: str) -> bool:
         return not any(field in wrong for field in fields)
@@ -126,14 +142,17 @@ def database_problems(
     # default deployment rather than not at all.
     checked = deployment or defaults.DEPLOYMENT
     if profile is not None and ok("engine_version"):
-        problems += _engine_problems(profile, checked, engine_version)
+        problems += _engine_problems(
+            profile, checked, engine_version, auto_minor_version_upgrade is not False
+        )
+        problems += _major_upgrade_problems(checked, allow_major_version_upgrade)
     if ok("instance_class"):
         problems += _instance_class_problems(
             profile,
             checked,
             region,
             instance_class,
-            engine_version if ok("engine_version") else None,
+            _full_version(profile, checked, engine_version) if ok("engine_version") else None,
         )
     if ok("allocated_storage_gib", "max_allocated_storage_gib"):
         problems += _storage_problems(deployment, allocated_storage_gib, max_allocated_storage_gib)
@@ -172,17 +191,55 @@ def database_problems(
     return problems
 
 
-def _engine_problems(profile: EngineProfile, deployment: Deployment, version: str) -> list[str]:
+def _engine_problems(
+    profile: EngineProfile, deployment: Deployment, version: str, auto_minor_upgrades: bool
+) -> list[str]:
     if deployment is Deployment.MULTI_AZ_CLUSTER and not profile.supports_multi_az_cluster:
         return [
             f"deployment={deployment.value!r}: RDS offers Multi-AZ DB clusters for PostgreSQL "
             f"and MySQL only, not {profile.display_name}; use 'multi-az-instance'"
         ]
-    if _known(version):
+    if not _known(version):
+        return []
+    if not is_major_version(profile.engine, version):
         problem = version_problem(profile.engine, deployment, version)
-        if problem:
-            return [f"engine_version={version!r}: {problem}"]
+        return [f"engine_version={version!r}: {problem}"] if problem else []
+    # A major version alone ("17"; MySQL, MariaDB "8.4"): the DB instance gets RDS's default
+    # minor of that major and auto minor version upgrades move it on without the template
+    # having to follow (see builders.py for the documentation behind it).
+    if deployment is Deployment.MULTI_AZ_CLUSTER:
+        return [
+            f"engine_version={version!r}: a Multi-AZ DB cluster needs the full version (RDS "
+            f"documents a major-only EngineVersion for DB instances); e.g. "
+            f"{newest_of_major(profile.engine, deployment, version) or profile.default_version!r}"
+        ]
+    if not auto_minor_upgrades:
+        full = newest_of_major(profile.engine, deployment, version) or profile.default_version
+        return [
+            f"engine_version={version!r}: with auto_minor_version_upgrade=false the template "
+            f"must name the full version the database runs (nothing else moves it), e.g. {full!r}"
+        ]
+    problem = major_version_problem(profile.engine, deployment, version)
+    return [f"engine_version={version!r}: {problem}"] if problem else []
+
+
+def _major_upgrade_problems(
+    deployment: Deployment, allow_major_version_upgrade: object
+) -> list[str]:
+    if allow_major_version_upgrade is True and deployment is Deployment.MULTI_AZ_CLUSTER:
+        return [
+            "allow_major_version_upgrade=true: rds-ha upgrades the major version through the "
+            "config for DB instances only; upgrade a Multi-AZ DB cluster with "
+            "`aws rds modify-db-cluster --engine-version ... --allow-major-version-upgrade`"
+        ]
     return []
+
+
+def _full_version(profile: EngineProfile | None, deployment: Deployment, version: str) -> str:
+    """The version whose instance classes apply: a major alone stands for its newest version."""
+    if profile is None or not _known(version) or not is_major_version(profile.engine, version):
+        return version
+    return newest_of_major(profile.engine, deployment, version) or version
 
 
 def _instance_class_problems(

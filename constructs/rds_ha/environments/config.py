@@ -50,7 +50,10 @@ class EnvironmentConfig(_Strict):
     account: AccountId
     region: Region
     engine: Engine
-    engine_version: str
+    engine_version: str = Field(
+        description="A major version alone ('17'; MySQL, MariaDB '8.4') leaves the minor to "
+        "RDS; a full version ('17.9') pins it."
+    )
     instance_class: str
     deployment: Deployment
     allocated_storage_gib: int
@@ -67,6 +70,15 @@ class EnvironmentConfig(_Strict):
     database_identifier: str | None = None
     database_name: str | None = None
     master_username: str = defaults.MASTER_USERNAME
+    auto_minor_version_upgrade: bool = True
+    allow_major_version_upgrade: bool = Field(
+        default=False, description="Set for the deploy that changes the major version only."
+    )
+    parameter_groups_by_major: bool = Field(
+        default=False,
+        description="The parameter (and option) group's construct id names its "
+        "family, so that a major upgrade creates the new group beside the old.",
+    )
     port: int | None = None
     monitoring_interval_seconds: int = defaults.MONITORING_INTERVAL_SECONDS
     log_retention_days: int = 365
@@ -126,6 +138,9 @@ class EnvironmentConfig(_Strict):
             port=self.port or PROFILES[self.engine].port,
             master_username=self.master_username,
             parameters=self.parameters,
+            auto_minor_version_upgrade=self.auto_minor_version_upgrade,
+            allow_major_version_upgrade=self.allow_major_version_upgrade,
+            parameter_groups_by_major=self.parameter_groups_by_major,
         )
         if self.log_retention_days not in defaults.LOG_RETENTION_BY_DAYS:
             problems.append(
@@ -170,6 +185,9 @@ class EnvironmentConfig(_Strict):
         return {
             "engine": self.engine,
             "engine_version": self.engine_version,
+            "auto_minor_version_upgrade": self.auto_minor_version_upgrade,
+            "allow_major_version_upgrade": self.allow_major_version_upgrade,
+            "parameter_groups_by_major": self.parameter_groups_by_major,
             "deployment": self.deployment,
             "instance_class": self.instance_class,
             "identifier": self.identifier,

@@ -37,6 +37,9 @@ class DatabaseConfig(_Strict):
 
     engine: Engine | None = None
     engine_version: str | None = None
+    auto_minor_version_upgrade: bool | None = None
+    allow_major_version_upgrade: bool | None = None
+    parameter_groups_by_major: bool | None = None
     instance_class: str | None = None
     deployment: Deployment | None = None
     allocated_storage_gib: int | None = None

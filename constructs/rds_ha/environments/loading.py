@@ -82,11 +82,19 @@ def _partial_problems(name: str, table: dict[str, Any], flagged: set[str]) -> li
         port=port,
         master_username=value("master_username"),
         parameters=parameters if isinstance(parameters, dict) else {},
+        auto_minor_version_upgrade=_switch(value("auto_minor_version_upgrade"), True),
+        allow_major_version_upgrade=_switch(value("allow_major_version_upgrade"), False),
+        parameter_groups_by_major=_switch(value("parameter_groups_by_major"), False),
     )
     # The type check already named these keys: keep only the rules' own problems.
     return [
         p for p in problems if "must be a whole number" not in p and "must be a string" not in p
     ]
+
+
+def _switch(value: Any, default: bool) -> bool:
+    """A switch that failed type validation (None here) counts as its default."""
+    return value if isinstance(value, bool) else default
 
 
 def _database_tables(environment: str, tables: Any) -> tuple[dict[str, DatabaseConfig], list[str]]:
