@@ -9,13 +9,14 @@ table.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 
 
@@ -142,9 +143,21 @@ PROFILES: Mapping[Engine, EngineProfile] = MappingProxyType(
 
 
 @cache
+def _cfn_lint_extensions() -> Path:
+    """cfn-lint's RDS data folder, found without importing cfn-lint: its package __init__ loads
+    the whole linter (about 0.4 s), and only these JSON files are needed here."""
+    spec = importlib.util.find_spec("cfnlint")
+    assert spec is not None and spec.submodule_search_locations, "cfn-lint is not installed"
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas" / "extensions"
+
+
+def _cfn_lint_data(resource: str, filename: str) -> dict:
+    return json.loads((_cfn_lint_extensions() / resource / filename).read_text())
+
+
+@cache
 def _cfn_lint_versions(resource: str, filename: str) -> Mapping[str, frozenset[str]]:
-    package = f"cfnlint.data.schemas.extensions.{resource}"
-    data = json.loads(resources.files(package).joinpath(filename).read_text())
+    data = _cfn_lint_data(resource, filename)
     versions: dict[str, frozenset[str]] = {}
     for rule in data.get("allOf", []):
         condition = rule.get("if", {}).get("properties", {})
@@ -246,8 +259,7 @@ def major_version_problem(engine: Engine, deployment: Deployment, major: str) ->
 
 @cache
 def _cfn_lint_classes(resource: str, filename: str, region: str) -> Mapping[str, frozenset[str]]:
-    package = f"cfnlint.data.schemas.extensions.{resource}"
-    data = json.loads(resources.files(package).joinpath(filename).read_text())
+    data = _cfn_lint_data(resource, filename)
     classes: dict[str, frozenset[str]] = {}
     for rule in data.get(region, {}).get("allOf", []):
         engine = rule.get("if", {}).get("properties", {}).get("Engine", {}).get("const")
@@ -301,8 +313,7 @@ def nearest_classes(instance_class: str, offered: frozenset[str], count: int = 4
 def _cfn_lint_version_classes() -> tuple[tuple[str, re.Pattern[str], frozenset[str]], ...]:
     """cfn-lint's db_instance_class.json (rule E3062): per engine and version line, the DB
     instance classes RDS offers."""
-    package = "cfnlint.data.schemas.extensions.aws_rds_dbinstance"
-    data = json.loads(resources.files(package).joinpath("db_instance_class.json").read_text())
+    data = _cfn_lint_data("aws_rds_dbinstance", "db_instance_class.json")
     rules = []
     for rule in data.get("allOf", []):
         condition = rule.get("if", {}).get("properties", {})
