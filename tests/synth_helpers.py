@@ -114,3 +114,22 @@ def offline_cli_env(home: Path) -> dict[str, str]:
             str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache"),
         ),
     }
+
+
+# One valid environment table of environments.toml; tests copy it and change what they check.
+VALID_ENVIRONMENT: dict[str, Any] = {
+    "account": "123456789012",
+    "region": "eu-west-1",
+    "engine": "postgres",
+    "engine_version": "17.9",
+    "instance_class": "db.m7g.large",
+    "deployment": "multi-az-instance",
+    "allocated_storage_gib": 100,
+    "max_allocated_storage_gib": 500,
+    "backup_retention_days": 7,
+    "backup_window": "02:00-02:30",
+    "maintenance_window": "sun:03:00-sun:03:30",
+    "deletion_protection": True,
+    "alarm_emails": ["dba@example.com"],
+    "backups": {"dr_region": "eu-central-1"},
+}

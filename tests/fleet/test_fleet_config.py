@@ -7,27 +7,15 @@ import copy
 from typing import Any
 
 import pytest
+from synth_helpers import VALID_ENVIRONMENT
 
 from rds_ha.errors import ConfigurationError
 from stacks.config import DEFAULT_CONFIG_PATH, load_config, parse_config
 
 BASE: dict[str, Any] = {
-    "account": "123456789012",
-    "region": "eu-west-1",
-    "engine": "postgres",
-    "engine_version": "17.9",
-    "instance_class": "db.m7g.large",
-    "deployment": "multi-az-instance",
-    "allocated_storage_gib": 100,
-    "max_allocated_storage_gib": 500,
-    "backup_retention_days": 7,
-    "backup_window": "02:00-02:30",
-    "maintenance_window": "sun:03:00-sun:03:30",
-    "deletion_protection": True,
-    "alarm_emails": ["dba@example.com"],
+    **VALID_ENVIRONMENT,
     "parameters": {"log_min_duration_statement": 500},
     "alarms": {"max_cpu_percent": {"warning": 70}},
-    "backups": {"dr_region": "eu-central-1"},
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import CfnResource, Stack
-from synth_helpers import project_context
+from synth_helpers import VALID_ENVIRONMENT, project_context
 
 from rds_ha import ConfigurationError, check_resource_limits, resource_counts
 from stacks.config import parse_config
@@ -21,22 +21,7 @@ from stacks.database_stack import DatabaseStack
 
 DATABASES = 10
 MAX_RESOURCES_PER_DATABASE = 45
-ENVIRONMENT: dict[str, Any] = {
-    "account": "555555555555",
-    "region": "eu-west-1",
-    "engine": "postgres",
-    "engine_version": "17.9",
-    "instance_class": "db.m7g.large",
-    "deployment": "multi-az-instance",
-    "allocated_storage_gib": 100,
-    "max_allocated_storage_gib": 500,
-    "backup_retention_days": 7,
-    "backup_window": "02:00-02:30",
-    "maintenance_window": "sun:03:00-sun:03:30",
-    "deletion_protection": True,
-    "alarm_emails": ["dba@example.com"],
-    "backups": {"dr_region": "eu-central-1"},
-}
+ENVIRONMENT: dict[str, Any] = {**VALID_ENVIRONMENT, "account": "555555555555"}
 
 
 def fleet_config(databases: int) -> dict[str, Any]:
