@@ -154,6 +154,13 @@ class EnvironmentConfig(_Strict):
             production=self.is_production,
         )
         problems += self.replicas.problems(deployment=self.deployment, identifier=self.identifier)
+        problems += self.resilience.problems(
+            production=self.is_production,
+            engine=self.engine,
+            engine_version=self.engine_version,
+            deployment=self.deployment,
+            parameters={name: str(value) for name, value in self.parameters.items()},
+        )
         problems += [
             f"backups.{problem}"
             for problem in replica_rules.backup_replication_problems(
