@@ -3,7 +3,7 @@ stacks of the environment's other databases (``[environments.<env>.databases.<na
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import Annotations, Environment, Stack, Tags
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
@@ -29,6 +29,11 @@ from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 from stacks.fleet_database_stack import FleetDatabaseStack
 from stacks.network import DatabaseNetwork
 from stacks.resilience import add_resilience
+
+
+# "You can have up to 20 proxies for each AWS account ID", adjustable in Service Quotas (RDS
+# user guide, "Quotas and limitations for RDS Proxy"): a warning, not an error.
+PROXIES_PER_ACCOUNT = 20
 
 
 class DatabaseStack(Stack):
@@ -130,6 +135,16 @@ class DatabaseStack(Stack):
             FleetDatabaseStack(scope, environment=self, database=database)
             for database in config.fleet
         ]
+        proxies = [stack for stack in [self, *self.database_stacks] if stack.proxy is not None]
+        if len(proxies) > PROXIES_PER_ACCOUNT:
+            Annotations.of(self).add_warning_v2(
+                "rds-ha:proxy-quota",
+                f"{len(proxies)} RDS Proxies in account {config.account}, region "
+                f"{config.region} (this environment's databases): the default quota is "
+                f"{PROXIES_PER_ACCOUNT} per account and region; ask for more (Service Quotas, "
+                "Amazon RDS, Proxies) before deploying, or set resilience.proxy = false on some "
+                "databases.",
+            )
 
     def _add_resilience(self, config: EnvironmentConfig) -> None:
         """RDS Proxy, the recovery point watch and the failover game day, when enabled."""

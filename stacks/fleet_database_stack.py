@@ -78,14 +78,17 @@ class FleetDatabaseStack(Stack):
         """The database's own proxy, recovery point watch, game day and read replicas, here in
         its stack: the environment's stack never changes for one of its databases, and each
         database deploys and rolls back alone. The recovery point watch is therefore a
-        function per watched database rather than one for the environment (it runs a few
-        seconds every five minutes, well inside Lambda's free tier)."""
+        function per watched database rather than one for the environment: one function would
+        put every database's identifier, ARN and alarm in the environment's stack, so adding a
+        database would update it (the function runs a few seconds every five minutes)."""
         settings = database.settings
         resilience = add_resilience(
             self,
             config=settings,
             database=self.database,
             alarms=self.alarms,
+            # "Your RDS Proxy must be in the same virtual private cloud (VPC) as the database"
+            # (RDS user guide, "Quotas and limitations for RDS Proxy"): the environment's VPC.
             vpc=environment.vpc,
             # The database's key (its own, or the environment's with shared_key).
             encryption_key=self.database.encryption_key,

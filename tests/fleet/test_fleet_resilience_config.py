@@ -4,6 +4,9 @@ left out, the merged values checked by the environment's rules, every problem at
 from __future__ import annotations
 
 import copy
+import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +147,26 @@ def test_an_inherited_resilience_problem_is_reported_once_on_the_environment() -
     found = problems(dev=table)
     assert [p for p in found if p.startswith("[dev] resilience=")], found
     assert not [p for p in found if "databases" in p], found
+
+
+def test_the_readme_fleet_resilience_example_parses_as_documented() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (block,) = [
+        block
+        for block in re.findall(r"```toml\n(.*?)```", readme, re.S)
+        if "databases.orders.resilience" in block
+    ]
+    example = tomllib.loads(block)["environments"]["shop"]
+    table = copy.deepcopy(VALID_ENVIRONMENT)
+    table["resilience"] = example["resilience"]
+    table["databases"] = example["databases"]
+    databases = fleet(table, name="shop")
+    orders = databases["orders"]
+    assert orders.wants_proxy and orders.watches_recovery_point
+    assert orders.settings.resilience.proxy_max_connections_percent == 80
+    assert orders.settings.resilience.recovery_point_alarm_minutes == 15
+    assert orders.settings.resilience.game_day
+    assert orders.settings.replicas.count == 2
+    billing = databases["billing"]
+    assert not billing.settings.resilience.game_day
+    assert not billing.wants_proxy and not billing.watches_recovery_point
