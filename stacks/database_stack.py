@@ -30,7 +30,6 @@ from stacks.fleet_database_stack import FleetDatabaseStack
 from stacks.network import DatabaseNetwork
 from stacks.resilience import add_resilience
 
-
 # "You can have up to 20 proxies for each AWS account ID", adjustable in Service Quotas (RDS
 # user guide, "Quotas and limitations for RDS Proxy"): a warning, not an error.
 PROXIES_PER_ACCOUNT = 20
