@@ -5,17 +5,20 @@ where it leaves a key out; a database with the features off has none of their re
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match
 from cfnlint.api import ManualArgs, lint_file
-from synth_helpers import ComplianceSynth, compliance_app
+from synth_helpers import VALID_ENVIRONMENT, ComplianceSynth, compliance_app, project_context
 
-from stacks.config import load_config
+from stacks import database_stack
+from stacks.config import load_config, parse_config
 from stacks.database_stack import DatabaseStack
 
 CONFIG = Path(__file__).resolve().parent / "fleet_resilience.toml"
@@ -169,9 +172,22 @@ def test_the_fleet_has_zero_cdk_nag_findings(fleet: Fleet) -> None:
 
 
 def test_the_fleet_stacks_are_cfn_lint_clean(fleet: Fleet) -> None:
-    findings = []
-    # The database with the features off is the one tests/fleet/test_fleet_stacks.py checks.
+    findings: list[str] = []
+    # The stacks with features on (a database with them off has no resource of its own).
     for name in ("rds-ha-ops-orders", "rds-ha-ops-events"):
         path = fleet.synth.outdir / f"{name}.template.json"
         findings += [str(m) for m in lint_file(path, config=ManualArgs(regions=["eu-west-1"]))]
     assert findings == []
+
+
+def test_more_proxies_than_the_account_quota_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The quota is 20; two proxies against a quota of one build in a fraction of the time.
+    monkeypatch.setattr(database_stack, "PROXIES_PER_ACCOUNT", 1)
+    table = copy.deepcopy(VALID_ENVIRONMENT)
+    table["resilience"] = {"proxy": True}
+    table["databases"] = {"orders": {}}
+    config = parse_config({"environments": {"dev": table}}).environments["dev"]
+    stack = DatabaseStack(cdk.App(context=project_context()), config=config)
+    warnings = [entry.data for entry in stack.node.metadata if entry.type == "aws:cdk:warning"]
+    assert [w for w in warnings if w.startswith("2 RDS Proxies in account 123456789012")]
+    assert all("[ack: rds-ha:proxy-quota]" in w for w in warnings if "RDS Proxies" in w)
