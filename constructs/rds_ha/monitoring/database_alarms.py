@@ -27,7 +27,9 @@ from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import (
     ALARM_SPECS,
+    CLUSTER_EVENT_CATEGORIES,
     COMPOSITE_SLUGS,
+    INSTANCE_EVENT_CATEGORIES,
     SCALE_UP_SIGNALS,
     AlarmSpec,
     facts_of,
@@ -49,26 +51,6 @@ DEFAULT_RUNBOOK_URL = "https://github.com/cdk-rds-ha/rds-ha/blob/main/docs/alarm
 SEVERITIES = ("warning", "critical")
 WARNING_COLOR = "#ff7f0e"
 CRITICAL_COLOR = "#d62728"
-
-# RDS event categories per source type; a category the source type lacks fails the deploy.
-INSTANCE_EVENT_CATEGORIES = (
-    "availability",
-    "backup",
-    "configuration change",
-    "failover",
-    "failure",
-    "low storage",
-    "maintenance",
-    "notification",
-    "recovery",
-)
-CLUSTER_EVENT_CATEGORIES = (
-    "configuration change",
-    "failover",
-    "failure",
-    "maintenance",
-    "notification",
-)
 
 
 class DatabaseAlarms(Construct):
