@@ -5,7 +5,8 @@ The public API: every construct and type a CDK app needs is importable from here
 - The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``.
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
-- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database).
+- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
+  ``ClusterMemberLookup`` (a Multi-AZ DB cluster's member identifiers, read at deploy time).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
 - Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
   ``FleetDatabase`` (one more database of an environment),
@@ -29,6 +30,7 @@ from typing import Any
 _LAZY = {
     "AlarmThresholds": "rds_ha.monitoring.alarm_thresholds",
     "AppConfig": "rds_ha.environments.loading",
+    "ClusterMemberLookup": "rds_ha.monitoring.cluster_member_lookup",
     "ConfigurationError": "rds_ha.errors",
     "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
     "DatabaseBackups": "rds_ha.backups.database_backups",
@@ -69,6 +71,7 @@ __all__ = [
     "RETAIN_NAMED",
     "AlarmThresholds",
     "AppConfig",
+    "ClusterMemberLookup",
     "ConfigurationError",
     "DatabaseAlarms",
     "DatabaseBackups",

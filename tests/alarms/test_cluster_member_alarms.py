@@ -12,7 +12,13 @@ import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 from synth_helpers import TEST_ENV, isolated_vpc
 
-from rds_ha import ConfigurationError, DatabaseAlarms, Deployment, HighlyAvailableDatabase
+from rds_ha import (
+    ClusterMemberLookup,
+    ConfigurationError,
+    DatabaseAlarms,
+    Deployment,
+    HighlyAvailableDatabase,
+)
 
 CLUSTER = {
     "deployment": Deployment.MULTI_AZ_CLUSTER,
@@ -168,3 +174,8 @@ def test_a_cluster_needs_its_three_distinct_members(built: Built) -> None:
     )
     with pytest.raises(ConfigurationError, match=r"has 3 member DB instances"):
         DatabaseAlarms(stack, "Alarms", database=database, cluster_member_identifiers=MEMBERS[:2])
+
+
+def test_member_lookup_is_refused_for_a_db_instance(built: Built) -> None:
+    with pytest.raises(ConfigurationError, match=r"deployment='multi-az-instance'.*Multi-AZ DB"):
+        ClusterMemberLookup(built.stack, "OrdersMembers", database=built.orders)
