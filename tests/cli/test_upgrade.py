@@ -602,3 +602,77 @@ def test_default_identifier_is_rds_ha_and_the_environment_name(tmp_path):
     path.write_text(SAMPLE_TOML)
 
     assert upgrade_config.find_environment(path, "rds-ha-dev") == "dev"
+
+
+MAJOR_ONLY_TOML = SAMPLE_TOML.replace(
+    'engine_version = "16.4"   # pinned: see the upgrade runbook\ninstance_class   =',
+    'engine_version = "16"   # major only: RDS picks the minor\ninstance_class   =',
+)
+
+
+def test_write_config_keeps_a_major_only_pin_major_only_after_a_major_upgrade(
+    rds, ready, invoke, tmp_path
+):
+    path = tmp_path / "environments.toml"
+    path.write_text(MAJOR_ONLY_TOML)
+
+    result = invoke(
+        "--output", "json", "upgrade", "orders-db", "--to", "17.2",
+        "--write-config", str(path), "--yes",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == MAJOR_ONLY_TOML.replace(
+        'engine_version = "16"   # major only', 'engine_version = "17"   # major only'
+    )
+    change = json.loads(result.stdout)["config_change"]
+    assert change["lines"] == ['engine_version = "17"']
+    assert change["pinned_engine_version"] == "16"
+
+
+def test_write_config_writes_nothing_after_a_minor_upgrade_under_a_major_only_pin(
+    rds, ready, invoke, tmp_path
+):
+    path = tmp_path / "environments.toml"
+    path.write_text(MAJOR_ONLY_TOML)
+
+    result = invoke("upgrade", "orders-db", "--to", "16.8", "--write-config", str(path), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == MAJOR_ONLY_TOML
+    said = " ".join(plain(result.stdout).split())
+    assert "Nothing to write to [environments.prod]" in said
+    assert 'its major-only pin engine_version = "16" already describes 16.8' in said
+
+
+def test_write_config_still_writes_a_new_class_under_a_major_only_pin(rds, ready, invoke, tmp_path):
+    path = tmp_path / "environments.toml"
+    path.write_text(MAJOR_ONLY_TOML)
+
+    result = invoke(
+        "upgrade", "orders-db", "--to", "16.8", "--instance-class", "db.r6g.xlarge",
+        "--write-config", str(path), "--yes",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == MAJOR_ONLY_TOML.replace(
+        'instance_class   =   "db.r6g.large"', 'instance_class   =   "db.r6g.xlarge"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("engine", "pinned", "target", "expected"),
+    [
+        ("postgres", "16.4", "17.2", "17.2"),  # a full pin stays full
+        ("postgres", "16.4", "16.8", "16.8"),
+        ("postgres", "16", "17.2", "17"),
+        ("postgres", "16", "16.8", None),
+        ("mysql", "8.0", "8.4.3", "8.4"),  # MySQL's major is X.Y
+        ("mysql", "8.4", "8.4.5", None),
+        ("mysql", "8.0.39", "8.4.3", "8.4.3"),
+        ("mariadb", "10.11", "11.4.4", "11.4"),
+        ("postgres", None, "17.2", "17.2"),  # no pin in the file: the full version
+    ],
+)
+def test_the_engine_version_pin_keeps_its_precision(engine, pinned, target, expected):
+    assert upgrade_config.engine_version_pin(engine, pinned, target) == expected

@@ -160,11 +160,15 @@ def upgrade(
         timer=timer,
     )
     after = ops_bluegreen.after_switchover(rds, plan, switched, utc_now())
-    settings = {"engine_version": version.target}
+    pinned = config.pinned_engine_version if config is not None else None
+    pin = upgrade_config.engine_version_pin(version.engine, pinned, version.target)
+    settings = {"engine_version": pin} if pin else {}
     if plan.instance_class != database.instance_class:
         settings["instance_class"] = plan.instance_class
-    if config is not None:
-        config = upgrade_config.ConfigChange(config.path, config.environment, settings)
+    if config is not None and settings:
+        config = upgrade_config.ConfigChange(
+            config.path, config.environment, settings, config.pinned_engine_version
+        )
         upgrade_config.write_change(config)
     times = timing.end()
     data = {
@@ -186,7 +190,8 @@ def upgrade(
         "config_change": {
             "lines": [f'{key} = "{value}"' for key, value in settings.items()],
             "environment": config.environment if config else None,
-            "written_to": str(config.path) if config else None,
+            "written_to": str(config.path) if config and settings else None,
+            "pinned_engine_version": pinned,
         },
         **times,
     }
@@ -241,13 +246,26 @@ def _render(
         else f"environments.toml, in the environment whose database_identifier (or default "
         f"rds-ha-<env>) is {name}"
     )
-    console.print(escape(f"Reconcile the CDK configuration: in {where}, set"))
-    for line in change["lines"]:
-        console.print(escape(f"  {line}"))
-    if change["written_to"]:
-        console.print(escape(f"Written to {change['written_to']}; comments and layout kept."))
+    pinned = change["pinned_engine_version"]
+    if not change["lines"]:
+        console.print(
+            escape(
+                f'Nothing to write to {where}: its major-only pin engine_version = "{pinned}" '
+                f"already describes {data['engine_version']} (RDS chooses the minor)."
+            )
+        )
     else:
-        console.print("(pass --write-config PATH to write it.)")
+        if pinned is not None and "engine_version" not in settings:
+            console.print(
+                escape(f'engine_version = "{pinned}" (major only) already describes the database.')
+            )
+        console.print(escape(f"Reconcile the CDK configuration: in {where}, set"))
+        for line in change["lines"]:
+            console.print(escape(f"  {line}"))
+        if change["written_to"]:
+            console.print(escape(f"Written to {change['written_to']}; comments and layout kept."))
+        else:
+            console.print("(pass --write-config PATH to write it.)")
     console.print(
         escape(
             "Then `cdk diff`: the engine version matches the database, so CloudFormation "
