@@ -6,6 +6,12 @@ permissions (``AllowEventRule<rule>``). In a pipeline Stage those logical ids wo
 CloudFormation would replace the resources: a replaced security group rule is created before
 the old one is deleted, and EC2 refuses the duplicate. ``keep_logical_ids`` gives them back the
 ids they have when the stack is at the top of the app.
+
+The same unique ids, and construct paths, also end up in property values: the ``Name`` tags
+CDK's Vpc puts on the VPC, its subnets (and their route tables) and flow logs are their construct
+paths, and an event rule's dead-letter queue policy names the rule in a statement's Sid
+(``AllowEventRule<rule>``). ``keep_logical_ids`` sets those back too, so a stage's template
+equals the standalone stack's in every property.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from aws_cdk import CfnResource, Names, Stack, Stage
+from aws_cdk import CfnResource, Names, Stack, Stage, Tags
+from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
 # CDK's makeUniqueId (aws-cdk-lib core/lib/private/uniqueid.ts).
@@ -77,3 +84,35 @@ def keep_logical_ids(stack: Stack) -> None:
             replaced.append(renamed)
         if replaced != components:
             construct.override_logical_id(make_unique_id(replaced))
+    _keep_name_tags(stack, stage)
+    _keep_statement_ids(stack, renames, keys)
+
+
+def _keep_name_tags(stack: Stack, stage: Stage) -> None:
+    """CDK tags the VPC, each subnet and each flow log ``Name = <construct path>`` (default
+    priority 100; a subnet's route table inherits its subnet's). Tag them with the path they have
+    at the top of the app instead; a deeper construct gets a higher priority, so each keeps its
+    own path over its parent's, as CDK's own tags do."""
+    for construct in stack.node.find_all():
+        if isinstance(construct, ec2.Vpc | ec2.Subnet | ec2.FlowLog):
+            standalone = "/".join(_components_below(construct, stage))
+            Tags.of(construct).add("Name", standalone, priority=100 + len(construct.node.scopes))
+
+
+def _keep_statement_ids(stack: Stack, renames: dict[str, str], keys: list[str]) -> None:
+    """Statement ids (Sid) of resource policies that name a construct by its unique id."""
+    for construct in stack.node.find_all():
+        if not isinstance(construct, CfnResource) or not hasattr(construct, "policy_document"):
+            continue
+        document = stack.resolve(construct.policy_document)
+        statements = document.get("Statement", []) if isinstance(document, dict) else []
+        for index, statement in enumerate(statements):
+            sid = statement.get("Sid") if isinstance(statement, dict) else None
+            if not isinstance(sid, str):
+                continue
+            renamed = sid
+            for key in keys:
+                if key in renamed:
+                    renamed = renamed.replace(key, renames[key])
+            if renamed != sid:
+                construct.add_property_override(f"PolicyDocument.Statement.{index}.Sid", renamed)

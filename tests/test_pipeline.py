@@ -298,3 +298,51 @@ def test_stage_templates_keep_the_logical_ids_and_policies_of_the_app_without_a_
             assert other["Type"] == resource["Type"]
             assert other.get("DeletionPolicy") == resource.get("DeletionPolicy")
             assert other.get("UpdateReplacePolicy") == resource.get("UpdateReplacePolicy")
+
+
+def _without_cdk_metadata(template: dict[str, Any]) -> dict[str, Any]:
+    """The template without what only records how it was made: the AWS::CDK::Metadata resource,
+    its condition, and each resource's Metadata (construct paths, which name the Stage)."""
+    result = json.loads(json.dumps(template))
+    resources = result.get("Resources", {})
+    for logical_id in [i for i, r in resources.items() if r["Type"] == "AWS::CDK::Metadata"]:
+        del resources[logical_id]
+    for resource in resources.values():
+        resource.pop("Metadata", None)
+    result.get("Conditions", {}).pop("CDKMetadataAvailable", None)
+    if not result.get("Conditions"):
+        result.pop("Conditions", None)
+    return result
+
+
+def _differences(old: Any, new: Any, path: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key in sorted(set(old) | set(new)):
+            found += _differences(old.get(key), new.get(key), f"{path}/{key}")
+        return found
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            d
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for d in _differences(a, b, f"{path}[{i}]")
+        ]
+    return [] if old == new else [f"{path}: {json.dumps(old)[:120]} -> {json.dumps(new)[:120]}"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_stage_templates_equal_the_standalone_templates_except_cdk_metadata(
+    synthesized: SynthesizedPipeline, env: str
+) -> None:
+    """Moving an environment into the pipeline changes nothing CloudFormation would deploy."""
+    for stack in synthesized.plain[env].environment_stacks:
+        staged = next(
+            s
+            for s in synthesized.stack.database_stacks
+            for s in s.environment_stacks
+            if s.stack_name == stack.stack_name
+        )
+        old = json.loads((synthesized.synth.outdir / stack.template_file).read_text())
+        new = synthesized.stage_template(staged)
+        differences = _differences(_without_cdk_metadata(old), _without_cdk_metadata(new))
+        assert differences == [], f"{stack.stack_name}:\n" + "\n".join(differences)

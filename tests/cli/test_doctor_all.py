@@ -164,11 +164,33 @@ def test_tag_filter_matches_every_key_and_any_value_of_a_key(tags, matches):
     assert ops_doctor_fleet.parse_tags(tags).matches(database_tags) is matches
 
 
-def test_doctor_all_says_so_when_no_database_matches(rds, invoke):
+def test_doctor_all_fails_saying_so_when_no_database_matches_the_tag(fleet, invoke):
     result = invoke("doctor", "--all", "--tag", "team=nobody", *SKIP_PENDING)
 
-    assert result.exit_code == 0
-    assert "No database matched in us-east-1, tag team=nobody." in plain(result.stdout)
+    assert result.exit_code == 1, result.output
+    assert "No database matched in us-east-1, tag team=nobody" in plain(result.stdout)
+    assert "No database matched in us-east-1, tag team=nobody" in plain(result.stderr)
+
+
+def test_doctor_all_fails_in_a_region_without_databases(rds, invoke):
+    result = invoke("--output", "json", "doctor", "--all", *SKIP_PENDING)
+
+    assert result.exit_code == 1, result.output
+    document = report(result)
+    assert document["passed"] is False
+    assert document["databases"] == []
+    assert document["summary"]["databases"] == 0
+    assert document["message"] == "No database matched in us-east-1: check --region and --tag."
+
+
+def test_doctor_all_json_names_the_tag_filter_when_nothing_matches(fleet, invoke):
+    result = invoke("--output", "json", "doctor", "--all", "--tag", "team=nobody", *SKIP_PENDING)
+
+    assert result.exit_code == 1, result.output
+    document = report(result)
+    assert document["passed"] is False
+    assert document["summary"]["tags"] == {"team": ["nobody"]}
+    assert "tag team=nobody" in document["message"]
 
 
 @pytest.mark.parametrize("value", ["production", "=prod", " =prod"])

@@ -1,4 +1,7 @@
 """`rds-ha upgrade`: a blue/green upgrade against moto, with a Stubber where moto has nothing.
+`--probe` runs against a fake driver, and against the local PostgreSQL (127.0.0.1:5432, trust
+authentication, database `test`; skipped, saying so, when it is not running) through
+tcp_proxy.py.
 
 moto 5.2.5 implements blue/green deployments instantly: create returns PROVISIONING once and
 every describe after it says AVAILABLE; the switchover is SWITCHOVER_COMPLETED at once (the old
@@ -11,6 +14,8 @@ are tested on ops_bluegreen with a stubbed client.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,12 +23,15 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from rds_ha.cli import ops_bluegreen, upgrade_config, waiting
+from rds_ha.cli import ops_bluegreen, probe_connect, upgrade_config, waiting
 from rds_ha.cli.databases import INSTANCE, Database
 from rds_ha.cli.errors import CheckFailedError
 from rds_ha.cli.ops_upgrade import blue_green_problems, readiness_problems
 
 from .conftest import REGION, create_cluster, create_instance, instance_ids, plain
+from .tcp_proxy import CuttableProxy
+from .test_probe_during import DOWN_SECONDS, OutageDriver
+from .test_probe_live import PG_USER, TOLERANCE_SECONDS, _require
 
 ARN = f"arn:aws:rds:{REGION}:123456789012:db:orders-db"
 
@@ -602,3 +610,198 @@ def test_default_identifier_is_rds_ha_and_the_environment_name(tmp_path):
     path.write_text(SAMPLE_TOML)
 
     assert upgrade_config.find_environment(path, "rds-ha-dev") == "dev"
+
+
+MAJOR_ONLY_TOML = SAMPLE_TOML.replace(
+    'engine_version = "16.4"   # pinned: see the upgrade runbook\ninstance_class   =',
+    'engine_version = "16"   # major only: RDS picks the minor\ninstance_class   =',
+)
+
+
+def test_write_config_keeps_a_major_only_pin_major_only_after_a_major_upgrade(
+    rds, ready, invoke, tmp_path
+):
+    path = tmp_path / "environments.toml"
+    path.write_text(MAJOR_ONLY_TOML)
+
+    result = invoke(
+        "--output", "json", "upgrade", "orders-db", "--to", "17.2",
+        "--write-config", str(path), "--yes",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == MAJOR_ONLY_TOML.replace(
+        'engine_version = "16"   # major only', 'engine_version = "17"   # major only'
+    )
+    change = json.loads(result.stdout)["config_change"]
+    assert change["lines"] == ['engine_version = "17"']
+    assert change["pinned_engine_version"] == "16"
+
+
+def test_write_config_writes_nothing_after_a_minor_upgrade_under_a_major_only_pin(
+    rds, ready, invoke, tmp_path
+):
+    path = tmp_path / "environments.toml"
+    path.write_text(MAJOR_ONLY_TOML)
+
+    result = invoke("upgrade", "orders-db", "--to", "16.8", "--write-config", str(path), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == MAJOR_ONLY_TOML
+    said = " ".join(plain(result.stdout).split())
+    assert "Nothing to write to [environments.prod]" in said
+    assert 'its major-only pin engine_version = "16" already describes 16.8' in said
+
+
+def test_write_config_still_writes_a_new_class_under_a_major_only_pin(rds, ready, invoke, tmp_path):
+    path = tmp_path / "environments.toml"
+    path.write_text(MAJOR_ONLY_TOML)
+
+    result = invoke(
+        "upgrade", "orders-db", "--to", "16.8", "--instance-class", "db.r6g.xlarge",
+        "--write-config", str(path), "--yes",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == MAJOR_ONLY_TOML.replace(
+        'instance_class   =   "db.r6g.large"', 'instance_class   =   "db.r6g.xlarge"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("engine", "pinned", "target", "expected"),
+    [
+        ("postgres", "16.4", "17.2", "17.2"),  # a full pin stays full
+        ("postgres", "16.4", "16.8", "16.8"),
+        ("postgres", "16", "17.2", "17"),
+        ("postgres", "16", "16.8", None),
+        ("mysql", "8.0", "8.4.3", "8.4"),  # MySQL's major is X.Y
+        ("mysql", "8.4", "8.4.5", None),
+        ("mysql", "8.0.39", "8.4.3", "8.4.3"),
+        ("mariadb", "10.11", "11.4.4", "11.4"),
+        ("postgres", None, "17.2", "17.2"),  # no pin in the file: the full version
+    ],
+)
+def test_the_engine_version_pin_keeps_its_precision(engine, pinned, target, expected):
+    assert upgrade_config.engine_version_pin(engine, pinned, target) == expected
+
+
+# --- --probe: the downtime clients saw during the switchover ----------------------------------
+# moto switches over at once (see the top of the file), so the outage is made here: a fake
+# driver, or a TCP proxy in front of a real PostgreSQL, goes down when the switchover starts.
+
+PROBE = ("--probe", "--auth", "none", "--no-tls", "--interval-ms", "50")
+
+
+def _drop_at_switchover(monkeypatch, drop) -> None:
+    switch_over = ops_bluegreen.switch_over
+
+    def drop_and_switch(*args: Any, **kwargs: Any) -> Any:
+        drop()
+        return switch_over(*args, **kwargs)
+
+    monkeypatch.setattr(ops_bluegreen, "switch_over", drop_and_switch)
+
+
+@pytest.fixture
+def outage_driver(monkeypatch):
+    fake = OutageDriver()
+    monkeypatch.setitem(probe_connect.OPENERS, probe_connect.POSTGRESQL, fake.open)
+    return fake
+
+
+def test_upgrade_probe_reports_the_downtime_beside_the_switchover_time(
+    rds, ready, invoke, outage_driver, monkeypatch
+):
+    _drop_at_switchover(monkeypatch, outage_driver.outage)
+
+    result = invoke("--output", "json", "upgrade", "orders-db", "--to", "17.2", "--yes", *PROBE)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["engine_version"] == "17.2"
+    assert "switchover_seconds" in report
+    probe = report["probe"]
+    assert probe["target"]["name"] == "orders-db"
+    assert len(probe["outages"]) == 1
+    assert probe["downtime_seconds"] == pytest.approx(DOWN_SECONDS, abs=0.15)
+    assert probe["still_down"] is False
+    assert "during the switchover of orders-db" in result.stderr
+
+
+def test_upgrade_probe_text_has_the_downtime_after_the_switchover_time(
+    rds, ready, invoke, outage_driver, monkeypatch
+):
+    _drop_at_switchover(monkeypatch, outage_driver.outage)
+
+    result = invoke("upgrade", "orders-db", "--to", "17.2", "--yes", *PROBE)
+
+    assert result.exit_code == 0, result.output
+    text = plain(result.stdout)
+    assert text.index("switchover took") < text.index("Client-visible downtime: 0.")
+    assert "in 1 outage(s)" in text
+
+
+def test_upgrade_probe_that_cannot_connect_changes_nothing(rds, ready, invoke, outage_driver):
+    outage_driver.refuse_all = True
+
+    result = invoke("upgrade", "orders-db", "--to", "17.2", "--yes", *PROBE)
+
+    assert result.exit_code == 1
+    assert "cannot connect to postgres at" in plain(result.stderr)
+    assert "Nothing was changed." in plain(result.stderr)
+    assert deployments(rds) == []
+    assert manual_snapshots(rds) == []
+
+
+def test_upgrade_dry_run_lists_the_probe_before_the_switchover(rds, ready, invoke, outage_driver):
+    result = invoke("--output", "json", "upgrade", "orders-db", "--to", "17.2", "--dry-run", *PROBE)
+
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["plan"]["steps"]
+    probe_step = next(i for i, step in enumerate(steps) if step.startswith("probe SELECT 1"))
+    assert steps[probe_step + 1].startswith("switch over")
+    assert "during the switchover" in steps[probe_step]
+    assert outage_driver.params == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--user", "app"), ("--interval-ms", "100"), ("--cleanup", "--probe")],
+)
+def test_upgrade_probe_options_are_refused_where_they_do_not_apply(rds, ready, invoke, args):
+    extra = () if "--cleanup" in args else ("--to", "17.2")
+    result = invoke("upgrade", "orders-db", *extra, "--yes", *args)
+
+    assert result.exit_code == 2, result.output
+    assert "--probe" in plain(result.stderr)
+    assert deployments(rds) == []
+
+
+def test_upgrade_probe_measures_a_real_postgresql_cut_at_the_switchover(
+    rds, ready, invoke, monkeypatch
+):
+    host, port, _ = _require("postgres")
+    cut_seconds = 1.0
+    with CuttableProxy(host, port) as proxy:
+        local = probe_connect.host_endpoint("127.0.0.1", proxy.port, "postgres")
+        monkeypatch.setattr(probe_connect, "database_endpoint", lambda rds, db_id: local)
+
+        def cut() -> None:
+            proxy.cut()
+            threading.Timer(cut_seconds, proxy.restore).start()
+            # moto's switchover is instant: last long enough (real time) for a query to fail.
+            time.sleep(0.3)
+
+        _drop_at_switchover(monkeypatch, cut)
+        result = invoke(
+            "--output", "json", "upgrade", "orders-db", "--to", "17.2", "--yes",
+            "--probe", "--auth", "none", "--no-tls", "--user", PG_USER, "--database", "test",
+            "--interval-ms", "50",
+        )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    probe = json.loads(result.stdout)["probe"]
+    assert len(probe["outages"]) == 1, probe
+    assert probe["downtime_seconds"] == pytest.approx(cut_seconds, abs=TOLERANCE_SECONDS)
+    assert probe["still_down"] is False

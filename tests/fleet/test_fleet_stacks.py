@@ -18,6 +18,7 @@ import pytest
 from synth_helpers import ComplianceSynth, compliance_app, project_context
 
 from rds_ha.guard import compare_assemblies
+from rds_ha.guard.findings import Category
 from stacks.config import load_config, parse_config
 from stacks.database_stack import DatabaseStack
 
@@ -191,13 +192,22 @@ def test_an_environment_without_snapshot_export_still_backs_up_its_fleet(fleet: 
     assert len(fleet.resources("rds-ha-lab-scratch", "AWS::Backup::BackupSelection")) == 1
 
 
-def test_growing_an_environment_replaces_and_deletes_nothing(fleet: Fleet) -> None:
-    """The same environment without its databases is the baseline: the guard finds nothing
-    unsafe, and the environment's own database keeps every logical id."""
+@pytest.fixture(scope="module")
+def shop_without_databases() -> dict[str, dict[str, Any]]:
+    """The shop environment synthesized without its `databases`: template file -> template."""
     data = {"environments": {"shop": _without_databases(FLEET_CONFIG)}}
     app = cdk.App(context=project_context(), outdir=tempfile.mkdtemp(prefix="rds-ha-synth-"))
     DatabaseStack(app, config=parse_config(data).environments["shop"])
-    before = json.loads(Path(app.synth().directory, "rds-ha-shop.template.json").read_text())
+    directory = Path(app.synth().directory)
+    return {path.name: json.loads(path.read_text()) for path in directory.glob("*.template.json")}
+
+
+def test_growing_an_environment_replaces_and_deletes_nothing(
+    fleet: Fleet, shop_without_databases: dict[str, dict[str, Any]]
+) -> None:
+    """The same environment without its databases is the baseline: the guard finds nothing
+    unsafe, and the environment's own database keeps every logical id."""
+    before = shop_without_databases["rds-ha-shop.template.json"]
     after = fleet.templates["rds-ha-shop"]
     report = compare_assemblies(
         {"rds-ha-shop.template.json": before}, {"rds-ha-shop.template.json": after}
@@ -208,6 +218,39 @@ def test_growing_an_environment_replaces_and_deletes_nothing(fleet: Fleet) -> No
         after["Resources"][i]["Type"] for i in set(after["Resources"]) - set(before["Resources"])
     )
     assert added == Counter({"AWS::CloudWatch::Dashboard": 1})
+
+
+def test_a_database_removed_from_the_config_is_reported_as_an_unsafe_stack_removal(
+    fleet: Fleet, shop_without_databases: dict[str, dict[str, Any]]
+) -> None:
+    """CDK never deletes a stack that left the app: the removed databases' stacks stay deployed,
+    databases and all, until someone retires them on purpose (README "Fleets"). The guard says
+    so, as an unsafe finding per stack naming the database it holds."""
+    shop = {
+        f"{name}.template.json": template
+        for name, template in fleet.templates.items()
+        if name == "rds-ha-shop" or name.startswith("rds-ha-shop-")
+    }
+
+    report = compare_assemblies(shop, shop_without_databases)
+
+    assert not report.safe
+    removed = {f.stack: f for f in report.findings if f.category is Category.STACK_REMOVED}
+    assert sorted(removed) == sorted(EXTRA_STACKS)
+    for stack, finding in removed.items():
+        assert finding.unsafe
+        databases = {
+            **fleet.resources(stack, "AWS::RDS::DBInstance"),
+            **fleet.resources(stack, "AWS::RDS::DBCluster"),
+        }
+        assert databases, stack
+        assert finding.message.startswith(
+            f"stack template {stack}.template.json is missing from CURRENT; it holds"
+        )
+        assert all(logical_id in finding.message for logical_id in databases)
+    # What stays (the environment's stack, which lists its databases) changes in place only.
+    others = [f for f in report.findings if f.category is not Category.STACK_REMOVED]
+    assert [f for f in others if f.unsafe] == []
 
 
 def _without_databases(path: Path) -> dict[str, Any]:

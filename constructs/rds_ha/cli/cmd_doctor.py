@@ -184,13 +184,20 @@ def _doctor_all(
     )
     summary = ops_doctor_fleet.summary(reports, tags)
     region = rds.meta.region_name
+    where = region + "".join(f", tag {t}" for t in tag_values)
+    # A check that vouches for nothing must not pass: a wrong --region or --tag would otherwise
+    # gate a release on an empty, green table.
+    nothing_matched = (
+        f"No database matched in {where}: check --region and --tag." if not reports else None
+    )
     data = {
         "region": region,
-        "passed": not summary["failed"],
+        "passed": bool(reports) and not summary["failed"],
         "databases": [report.as_dict() for report in reports],
         "summary": summary,
     }
-    where = region + "".join(f", tag {t}" for t in tag_values)
+    if nothing_matched:
+        data["message"] = nothing_matched
 
     def render(console: Console) -> None:
         rows = [
@@ -210,12 +217,16 @@ def _doctor_all(
                 rows,
             )
         )
-        if not reports:
-            console.print(f"No database matched in {where}.")
+        if nothing_matched:
+            console.print(nothing_matched)
         else:
             console.print(f"{summary['passed']} of {summary['databases']} databases passed.")
 
     emit(cli, data, render)
+    if nothing_matched:
+        raise CheckFailedError(
+            nothing_matched, hint="no database was checked; nothing vouched for."
+        )
     if summary["failed"]:
         names = summary["failed_databases"]
         shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")

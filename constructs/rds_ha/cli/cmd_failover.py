@@ -7,26 +7,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rds_ha.cli import ops_failover, probe_connect, probe_options, waiting
+from rds_ha.cli import ops_failover, probe_options, waiting
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import check_identifier, find_database
 from rds_ha.cli.errors import aws_errors
 from rds_ha.cli.options import DbId, DryRun, Yes, begin_timing, timeout_option
 from rds_ha.cli.output import duration, emit, timing_line
 from rds_ha.cli.plans import approve, require_confirmation_possible
-from rds_ha.cli.probe_options import (
-    AuthOption,
-    CaBundle,
-    DatabaseName,
-    IntervalMs,
-    NoTls,
-    Probe,
-    SecretArn,
-    User,
-)
 
 
 @aws_errors
+@probe_options.with_probe_options
 def failover(
     ctx: typer.Context,
     db_id: DbId,
@@ -37,21 +28,13 @@ def failover(
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: timeout_option(1200) = 1200,
-    probe: Probe = False,
-    user: User = None,
-    database: DatabaseName = None,
-    auth: AuthOption = None,
-    secret_arn: SecretArn = None,
-    ca_bundle: CaBundle = None,
-    no_tls: NoTls = False,
-    interval_ms: IntervalMs = probe_options.DEFAULT_INTERVAL_MS,
+    probe_request: probe_options.ProbeRequest,
 ) -> None:
     """Fail over to the standby (forced failover) and report the time and the AZ change; with
     --probe, also the downtime clients saw."""
     cli: CliContext = ctx.obj
     require_confirmation_possible(yes=yes, dry_run=dry_run)
-    login = probe_options.Login(user, database, auth, secret_arn, ca_bundle, no_tls)
-    probe_options.refuse_without_probe(probe, login, interval_ms)
+    probe_request.check()
     rds = cli.client("rds")
     database = find_database(rds, db_id)
     if target_instance is not None:
@@ -59,18 +42,11 @@ def failover(
     ops_failover.check_failover(database, target_instance)
     _, before = ops_failover.describe(rds, database)
     plan = ops_failover.plan_failover(database, before, target_instance)
-    prober = None
-    if probe:
-        # Login problems are refused (exit 2) before the prompt, and nothing is changed.
-        endpoint = probe_connect.database_endpoint(rds, database.identifier)
-        prober = probe_options.prepare(cli, rds, endpoint, login)
-        plan.steps.insert(
-            0, f"probe SELECT 1 every {interval_ms} ms on {prober[0].summary()} throughout"
-        )
+    prober = probe_request.prepare(cli, rds, database.identifier, plan)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
     if prober is not None:
-        probe_options.preflight(*prober, consequence="Nothing was changed.")
+        prober.preflight()
     timer = waiting.DEFAULT_TIMER
     timing = begin_timing()
     started = timer.clock()
@@ -83,13 +59,9 @@ def failover(
         # RDS's time, without the probe's wait for clients to get answers again.
         return placed, timer.clock() - started
 
-    report = None
-    if prober is None:
-        after, seconds = operation()
-    else:
-        (after, seconds), report = probe_options.probe_during(
-            *prober, operation, interval_ms=interval_ms, what=f"the failover of {db_id}"
-        )
+    (after, seconds), report = probe_options.run_probed(
+        prober, operation, what=f"the failover of {db_id}"
+    )
     times = timing.end()
     data = {
         "database": database.identifier,
@@ -101,7 +73,7 @@ def failover(
         **times,
     }
     if prober is not None and report is not None:
-        data["probe"] = probe_options.probe_data(prober[0], report)
+        data["probe"] = prober.data(report)
 
     def render(console: Console) -> None:
         console.print(
@@ -113,5 +85,5 @@ def failover(
         console.print(timing_line(times))
 
     emit(cli, data, render)
-    if prober is not None and report is not None and report.still_down:
-        raise probe_options.still_down_error(prober[0], report)
+    if prober is not None and report is not None:
+        prober.raise_if_still_down(report)

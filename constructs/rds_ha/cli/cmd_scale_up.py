@@ -7,26 +7,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rds_ha.cli import ops_scale, probe_connect, probe_options, waiting
+from rds_ha.cli import ops_scale, probe_options, waiting
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.databases import require_instance
 from rds_ha.cli.errors import UnsafeOperationError, aws_errors
 from rds_ha.cli.options import DbId, DryRun, Yes, begin_timing, timeout_option
 from rds_ha.cli.output import duration, emit, timing_line
 from rds_ha.cli.plans import approve, require_confirmation_possible
-from rds_ha.cli.probe_options import (
-    AuthOption,
-    CaBundle,
-    DatabaseName,
-    IntervalMs,
-    NoTls,
-    Probe,
-    SecretArn,
-    User,
-)
 
 
 @aws_errors
+@probe_options.with_probe_options
 def scale_up(
     ctx: typer.Context,
     db_id: DbId,
@@ -47,22 +38,14 @@ def scale_up(
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: timeout_option(3600) = 3600,
-    probe: Probe = False,
-    user: User = None,
-    database: DatabaseName = None,
-    auth: AuthOption = None,
-    secret_arn: SecretArn = None,
-    ca_bundle: CaBundle = None,
-    no_tls: NoTls = False,
-    interval_ms: IntervalMs = probe_options.DEFAULT_INTERVAL_MS,
+    probe_request: probe_options.ProbeRequest,
 ) -> None:
     """Change the instance class (Multi-AZ: standby first, then a failover); with --probe (and
     --now), also report the downtime clients saw."""
     cli: CliContext = ctx.obj
     require_confirmation_possible(yes=yes, dry_run=dry_run)
-    login = probe_options.Login(user, database, auth, secret_arn, ca_bundle, no_tls)
-    probe_options.refuse_without_probe(probe, login, interval_ms)
-    if probe and not now:
+    probe_request.check()
+    if probe_request.probe and not now:
         raise UnsafeOperationError(
             "--probe needs --now: a change in the maintenance window happens after this command."
         )
@@ -72,18 +55,11 @@ def scale_up(
     pending = ops_scale.check_pending(db, now=now, include_pending=include_pending)
     warning = ops_scale.orderable_warning(rds, db, change.target.name)
     plan = ops_scale.plan_scale(db, change, now=now, warning=warning, pending=pending)
-    prober = None
-    if probe:
-        # Login problems are refused (exit 2) before the prompt, and nothing is changed.
-        endpoint = probe_connect.database_endpoint(rds, db.identifier)
-        prober = probe_options.prepare(cli, rds, endpoint, login)
-        plan.steps.insert(
-            0, f"probe SELECT 1 every {interval_ms} ms on {prober[0].summary()} throughout"
-        )
+    prober = probe_request.prepare(cli, rds, db.identifier, plan)
     if not approve(cli, plan, yes=yes, dry_run=dry_run):
         return
     if prober is not None:
-        probe_options.preflight(*prober, consequence="Nothing was changed.")
+        prober.preflight()
     timing = begin_timing()
 
     def operation() -> dict:
@@ -91,13 +67,9 @@ def scale_up(
             rds, db, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
         )
 
-    report = None
-    if prober is None:
-        result = operation()
-    else:
-        result, report = probe_options.probe_during(
-            *prober, operation, interval_ms=interval_ms, what=f"the class change of {db_id}"
-        )
+    result, report = probe_options.run_probed(
+        prober, operation, what=f"the class change of {db_id}"
+    )
     times = timing.end()
     data = {
         "database": db.identifier,
@@ -107,7 +79,7 @@ def scale_up(
         **times,
     }
     if prober is not None and report is not None:
-        data["probe"] = probe_options.probe_data(prober[0], report)
+        data["probe"] = prober.data(report)
 
     def render(console: Console) -> None:
         if result["state"] == "scheduled":
@@ -124,5 +96,5 @@ def scale_up(
         console.print(timing_line(times))
 
     emit(cli, data, render)
-    if prober is not None and report is not None and report.still_down:
-        raise probe_options.still_down_error(prober[0], report)
+    if prober is not None and report is not None:
+        prober.raise_if_still_down(report)

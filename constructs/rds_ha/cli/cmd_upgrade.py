@@ -15,6 +15,8 @@ from rds_ha.cli import (
     ops_bluegreen,
     ops_snapshot,
     ops_upgrade,
+    probe_options,
+    probe_report,
     upgrade_config,
     upgrade_plan,
     waiting,
@@ -28,6 +30,7 @@ from rds_ha.cli.plans import approve, require_confirmation_possible
 
 
 @aws_errors
+@probe_options.with_probe_options
 def upgrade(
     ctx: typer.Context,
     db_id: DbId,
@@ -85,17 +88,21 @@ def upgrade(
     yes: Yes = False,
     dry_run: DryRun = False,
     timeout: timeout_option(14400) = 14400,
+    probe_request: probe_options.ProbeRequest,
 ) -> None:
     """Upgrade the engine version with a blue/green deployment: snapshot, green copy on the new
     version, verification, switchover (writes blocked, typically under a minute), the old
-    instance kept as a fallback until --cleanup."""
+    instance kept as a fallback until --cleanup; with --probe, also the downtime clients saw
+    during the switchover."""
     cli: CliContext = ctx.obj
     require_confirmation_possible(yes=yes, dry_run=dry_run)
+    probe_request.check()
     identifier = check_identifier("DB_ID", db_id)
     if cleanup:
-        if to or instance_class or parameter_group or write_config:
+        if to or instance_class or parameter_group or write_config or probe_request.probe:
             raise UnsafeOperationError(
-                "--cleanup takes no --to, --instance-class, --parameter-group or --write-config."
+                "--cleanup takes no --to, --instance-class, --parameter-group, --write-config "
+                "or --probe."
             )
         _cleanup(cli, identifier, keep_hours=keep_hours, yes=yes, dry_run=dry_run, timeout=timeout)
         return
@@ -131,8 +138,19 @@ def upgrade(
         snapshot_id=snapshot_id,
         deployment_name=deployment_name,
     )
-    if not approve(cli, upgrade_plan.render_plan(plan), yes=yes, dry_run=dry_run):
+    shown = upgrade_plan.render_plan(plan)
+    prober = probe_request.prepare(
+        cli,
+        rds,
+        database.identifier,
+        shown,
+        during="during the switchover (from its request until clients get answers again)",
+        before_step="switch over",
+    )
+    if not approve(cli, shown, yes=yes, dry_run=dry_run):
         return
+    if prober is not None:
+        prober.preflight()
 
     timer = waiting.DEFAULT_TIMER
     timing = begin_timing()
@@ -152,19 +170,31 @@ def upgrade(
             + f"\n{database.identifier} is unchanged and still the primary; `rds-ha upgrade "
             f"{database.identifier} --cleanup` deletes the deployment and its green."
         )
-    switched, switch_seconds = ops_bluegreen.switch_over(
-        rds,
-        deployment_id,
-        database.identifier,
-        timeout_seconds=switchover_timeout,
-        timer=timer,
+
+    def switch() -> tuple[dict[str, Any], float]:
+        return ops_bluegreen.switch_over(
+            rds,
+            deployment_id,
+            database.identifier,
+            timeout_seconds=switchover_timeout,
+            timer=timer,
+        )
+
+    # Only the switchover is probed: building the green (minutes to hours) changes nothing
+    # clients see. switch_seconds stays RDS's time, without the probe's wait for answers.
+    (switched, switch_seconds), report = probe_options.run_probed(
+        prober, switch, what=f"the switchover of {database.identifier}"
     )
     after = ops_bluegreen.after_switchover(rds, plan, switched, utc_now())
-    settings = {"engine_version": version.target}
+    pinned = config.pinned_engine_version if config is not None else None
+    pin = upgrade_config.engine_version_pin(version.engine, pinned, version.target)
+    settings = {"engine_version": pin} if pin else {}
     if plan.instance_class != database.instance_class:
         settings["instance_class"] = plan.instance_class
-    if config is not None:
-        config = upgrade_config.ConfigChange(config.path, config.environment, settings)
+    if config is not None and settings:
+        config = upgrade_config.ConfigChange(
+            config.path, config.environment, settings, config.pinned_engine_version
+        )
         upgrade_config.write_change(config)
     times = timing.end()
     data = {
@@ -186,11 +216,20 @@ def upgrade(
         "config_change": {
             "lines": [f'{key} = "{value}"' for key, value in settings.items()],
             "environment": config.environment if config else None,
-            "written_to": str(config.path) if config else None,
+            "written_to": str(config.path) if config and settings else None,
+            "pinned_engine_version": pinned,
         },
         **times,
     }
-    emit(cli, data, lambda console: _render(console, database, data, settings, times))
+    if prober is not None and report is not None:
+        data["probe"] = prober.data(report)
+
+    def render(console: Console) -> None:
+        _render(console, database, data, settings, times, report=report)
+
+    emit(cli, data, render)
+    if prober is not None and report is not None:
+        prober.raise_if_still_down(report)
 
 
 def _render(
@@ -199,6 +238,8 @@ def _render(
     data: dict[str, Any],
     settings: dict[str, str],
     times: dict[str, Any],
+    *,
+    report: probe_report.ProbeReport | None = None,
 ) -> None:
     name = database.identifier
     kind = "major" if data["major"] else "minor"
@@ -215,6 +256,8 @@ def _render(
         f"the request to SWITCHOVER_COMPLETED, to within {ops_bluegreen.SWITCHOVER_POLL_SECONDS:g}"
         " s)."
     )
+    if report is not None:
+        probe_options.render_downtime(console, report)
     console.print(escape(f"  pre-upgrade snapshot: {data['snapshot_id']}"))
     if data["parameter_group_created"]:
         console.print(
@@ -241,13 +284,26 @@ def _render(
         else f"environments.toml, in the environment whose database_identifier (or default "
         f"rds-ha-<env>) is {name}"
     )
-    console.print(escape(f"Reconcile the CDK configuration: in {where}, set"))
-    for line in change["lines"]:
-        console.print(escape(f"  {line}"))
-    if change["written_to"]:
-        console.print(escape(f"Written to {change['written_to']}; comments and layout kept."))
+    pinned = change["pinned_engine_version"]
+    if not change["lines"]:
+        console.print(
+            escape(
+                f'Nothing to write to {where}: its major-only pin engine_version = "{pinned}" '
+                f"already describes {data['engine_version']} (RDS chooses the minor)."
+            )
+        )
     else:
-        console.print("(pass --write-config PATH to write it.)")
+        if pinned is not None and "engine_version" not in settings:
+            console.print(
+                escape(f'engine_version = "{pinned}" (major only) already describes the database.')
+            )
+        console.print(escape(f"Reconcile the CDK configuration: in {where}, set"))
+        for line in change["lines"]:
+            console.print(escape(f"  {line}"))
+        if change["written_to"]:
+            console.print(escape(f"Written to {change['written_to']}; comments and layout kept."))
+        else:
+            console.print("(pass --write-config PATH to write it.)")
     console.print(
         escape(
             "Then `cdk diff`: the engine version matches the database, so CloudFormation "

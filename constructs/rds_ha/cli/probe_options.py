@@ -5,6 +5,8 @@ way to build the connection, check it and print what it measured."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -257,3 +259,121 @@ def render_report(console: Console, target: Target, report: probe_report.ProbeRe
     console.print(
         f"Each figure is accurate to about one interval ({seconds_text(report.interval_seconds)})."
     )
+
+
+# --- the commands that probe while they act ------------------------------------------------------
+
+# The typer parameters `with_probe_options` adds to a command, in help order: one definition for
+# every command that offers --probe.
+_PROBE_PARAMETERS = (
+    ("probe", Probe, False),
+    ("user", User, None),
+    ("database", DatabaseName, None),
+    ("auth", AuthOption, None),
+    ("secret_arn", SecretArn, None),
+    ("ca_bundle", CaBundle, None),
+    ("no_tls", NoTls, False),
+    ("interval_ms", IntervalMs, DEFAULT_INTERVAL_MS),
+)
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """What --probe and its login options asked for."""
+
+    probe: bool = False
+    login: Login = Login()
+    interval_ms: int = DEFAULT_INTERVAL_MS
+
+    def check(self) -> None:
+        refuse_without_probe(self.probe, self.login, self.interval_ms)
+
+    def prepare(
+        self,
+        cli: CliContext,
+        rds: Any,
+        db_id: str,
+        plan: Any,
+        *,
+        during: str = "throughout",
+        before_step: str | None = None,
+    ) -> Prober | None:
+        """None without --probe. Otherwise the prober, with its step in ``plan``: first, or
+        before the step that starts with ``before_step``. Login problems are refused (exit 2)
+        here, before the prompt, and nothing is changed."""
+        if not self.probe:
+            return None
+        endpoint = probe_connect.database_endpoint(rds, db_id)
+        target, connect = prepare(cli, rds, endpoint, self.login)
+        steps = plan.steps
+        position = next(
+            (i for i, step in enumerate(steps) if before_step and step.startswith(before_step)), 0
+        )
+        steps.insert(
+            position, f"probe SELECT 1 every {self.interval_ms} ms on {target.summary()} {during}"
+        )
+        return Prober(target, connect, self.interval_ms)
+
+
+@dataclass(frozen=True)
+class Prober:
+    target: Target
+    connect: ops_probe.Connect
+    interval_ms: int
+
+    def preflight(self, consequence: str = "Nothing was changed.") -> None:
+        preflight(self.target, self.connect, consequence=consequence)
+
+    def during(
+        self, operation: Callable[[], Any], *, what: str
+    ) -> tuple[Any, probe_report.ProbeReport]:
+        return probe_during(
+            self.target, self.connect, operation, interval_ms=self.interval_ms, what=what
+        )
+
+    def data(self, report: probe_report.ProbeReport) -> dict[str, Any]:
+        return probe_data(self.target, report)
+
+    def raise_if_still_down(self, report: probe_report.ProbeReport) -> None:
+        if report.still_down:
+            raise still_down_error(self.target, report)
+
+
+def run_probed(
+    prober: Prober | None, operation: Callable[[], Any], *, what: str
+) -> tuple[Any, probe_report.ProbeReport | None]:
+    """``operation()``, probed when there is a prober: its result and the report (or None)."""
+    if prober is None:
+        return operation(), None
+    return prober.during(operation, what=what)
+
+
+def with_probe_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --probe and the probe's login options to a typer command, which receives them as
+    one keyword argument, ``probe_request: ProbeRequest``."""
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != "probe_request"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=default)
+        for name, kind, default in _PROBE_PARAMETERS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name, default) for name, _, default in _PROBE_PARAMETERS}
+        kwargs["probe_request"] = ProbeRequest(
+            probe=values["probe"],
+            login=Login(
+                values["user"],
+                values["database"],
+                values["auth"],
+                values["secret_arn"],
+                values["ca_bundle"],
+                values["no_tls"],
+            ),
+            interval_ms=values["interval_ms"],
+        )
+        return command(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
+    return wrapper

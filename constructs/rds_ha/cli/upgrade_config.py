@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from rds_ha.catalog.engines import PROFILES, Engine, is_major_version
 from rds_ha.cli.errors import UnsafeOperationError
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -25,6 +26,8 @@ class ConfigChange:
     path: Path
     environment: str
     settings: dict[str, str]  # key -> new value
+    # The environment's engine_version as the file has it ("16" or "16.4"), None when absent.
+    pinned_engine_version: str | None = None
 
     def lines(self) -> list[str]:
         return [f'{key} = "{value}"' for key, value in self.settings.items()]
@@ -105,8 +108,29 @@ def edit_text(text: str, environment: str, settings: dict[str, str]) -> str:
     return "".join(lines)
 
 
+def pinned_engine_version(path: Path, environment: str) -> str | None:
+    table = tomllib.loads(path.read_text()).get("environments", {}).get(environment, {})
+    value = table.get("engine_version") if isinstance(table, dict) else None
+    return str(value) if value is not None else None
+
+
+def engine_version_pin(engine: str, pinned: str | None, target: str) -> str | None:
+    """What ``engine_version`` should say after an upgrade to ``target``: a full pin stays full
+    (the target); a major-only pin ("16") stays major-only, so it becomes the target's major
+    ("17"), and None when the target is within the pinned major (a minor upgrade: RDS picks
+    minors for a major-only pin, so the line already describes the database)."""
+    if pinned is None or engine not in {e.value for e in Engine}:
+        return target
+    profile = PROFILES[Engine(engine)]
+    if not is_major_version(Engine(engine), pinned):
+        return target
+    major = profile.major_version(target)
+    return None if major == pinned else major
+
+
 def plan_change(path: Path, identifier: str, settings: dict[str, str]) -> ConfigChange:
-    return ConfigChange(path, find_environment(path, identifier), settings)
+    environment = find_environment(path, identifier)
+    return ConfigChange(path, environment, settings, pinned_engine_version(path, environment))
 
 
 def write_change(change: ConfigChange) -> None:
