@@ -25,6 +25,7 @@ from rds_ha import (
     key_alias_arn,
     replicate_automated_backups,
 )
+from stacks.disaster_recovery_replica_stack import DisasterRecoveryReplicaStack
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 from stacks.fleet_database_stack import FleetDatabaseStack
 from stacks.network import DatabaseNetwork
@@ -116,6 +117,13 @@ class DatabaseStack(Stack):
                 ),
                 retention_days=config.backups.automated_backup_replication_retention_days,
             )
+        # The DR region's read replica: after this stack, since its source must exist.
+        self.disaster_recovery_replica: DisasterRecoveryReplicaStack | None = None
+        if config.replicas.cross_region and config.backups.dr_region:
+            self.disaster_recovery_replica = DisasterRecoveryReplicaStack(
+                scope, config=config, source=self.database
+            )
+            self.disaster_recovery_replica.add_stack_dependency(self)
 
     def _build_fleet(self, scope: Construct, config: EnvironmentConfig) -> None:
         """The overview dashboard here, and a stack for each database of the fleet."""
@@ -183,9 +191,11 @@ class DatabaseStack(Stack):
 
     @property
     def environment_stacks(self) -> list[Stack]:
-        """This stack, its disaster-recovery stack when there is one, and its databases' stacks."""
+        """This stack, its disaster-recovery stacks (vault, replica) when there are, and its
+        databases' stacks."""
         return [
             self,
             *([self.disaster_recovery] if self.disaster_recovery else []),
+            *([self.disaster_recovery_replica] if self.disaster_recovery_replica else []),
             *self.database_stacks,
         ]

@@ -153,7 +153,14 @@ class EnvironmentConfig(_Strict):
             backup_retention_days=self.backup_retention_days,
             production=self.is_production,
         )
-        problems += self.replicas.problems(deployment=self.deployment, identifier=self.identifier)
+        problems += self.replicas.problems(
+            deployment=self.deployment,
+            identifier=self.identifier,
+            engine=self.engine.value,
+            region=self.region,
+            dr_region=self.backups.dr_region,
+            backup_retention_days=self.backup_retention_days,
+        )
         problems += [
             f"backups.{problem}"
             for problem in replica_rules.backup_replication_problems(

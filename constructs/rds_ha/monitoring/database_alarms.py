@@ -155,67 +155,10 @@ class DatabaseAlarms(Construct):
     # --- notifications ---------------------------------------------------------------------
 
     def _create_topic_key(self) -> kms.Key:
-        key = kms.Key(
-            self,
-            "TopicKey",
-            description=f"{self.identifier}: alarm and event notifications",
-            enable_key_rotation=True,
-        )
-        # CloudWatch alarms and RDS event subscriptions publish to the encrypted topic as
-        # service principals; SNS needs them to be able to use the key.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowAlarmAndEventPublishers",
-                principals=[
-                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-                    iam.ServicePrincipal("events.rds.amazonaws.com"),
-                ],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
-        )
-        return key
+        return alarm_topic_key(self, self.identifier)
 
     def _create_topic(self, alarm_emails: Sequence[str]) -> sns.Topic:
-        stack = Stack.of(self)
-        topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=f"{self.identifier}-alarms",
-            display_name=f"{self.identifier} alarms",
-            master_key=self.key,
-            enforce_ssl=True,
-        )
-        publishers = {
-            "AllowCloudWatchAlarms": (
-                "cloudwatch.amazonaws.com",
-                {
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="cloudwatch", resource="alarm", resource_name="*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            ),
-            "AllowRdsEvents": ("events.rds.amazonaws.com", {}),
-        }  # fmt: skip
-        for sid, (service, conditions) in publishers.items():
-            topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid=sid,
-                    principals=[iam.ServicePrincipal(service)],
-                    actions=["sns:Publish"],
-                    resources=[topic.topic_arn],
-                    conditions={
-                        **conditions,
-                        "StringEquals": {"aws:SourceAccount": stack.account},
-                    },
-                )
-            )
-        for email in alarm_emails:
-            topic.add_subscription(subscriptions.EmailSubscription(email))
-        return topic
+        return alarm_topic(self, self.identifier, key=self.key, alarm_emails=alarm_emails)
 
     def _subscribe_to_events(self) -> rds.CfnEventSubscription:
         # A cluster's availability, backup, low-storage and recovery events come from its
@@ -418,3 +361,73 @@ def _amount(value: float, unit: str) -> str:
 
 def _pascal(slug: str) -> str:
     return "".join(part.title() for part in slug.split("-"))
+
+
+def alarm_topic_key(scope: Construct, identifier: str) -> kms.Key:
+    """The key of ``identifier``'s alarm topic (id ``TopicKey`` in ``scope``)."""
+    key = kms.Key(
+        scope,
+        "TopicKey",
+        description=f"{identifier}: alarm and event notifications",
+        enable_key_rotation=True,
+    )
+    # CloudWatch alarms and RDS event subscriptions publish to the encrypted topic as
+    # service principals; SNS needs them to be able to use the key.
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowAlarmAndEventPublishers",
+            principals=[
+                iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                iam.ServicePrincipal("events.rds.amazonaws.com"),
+            ],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],
+        )
+    )
+    return key
+
+
+def alarm_topic(
+    scope: Construct, identifier: str, *, key: kms.IKey, alarm_emails: Sequence[str] = ()
+) -> sns.Topic:
+    """``<identifier>-alarms`` (id ``Topic`` in ``scope``), encrypted with ``key``, TLS only,
+    that CloudWatch alarms and RDS events of this account may publish to."""
+    stack = Stack.of(scope)
+    topic = sns.Topic(
+        scope,
+        "Topic",
+        topic_name=f"{identifier}-alarms",
+        display_name=f"{identifier} alarms",
+        master_key=key,
+        enforce_ssl=True,
+    )
+    publishers = {
+        "AllowCloudWatchAlarms": (
+            "cloudwatch.amazonaws.com",
+            {
+                "ArnLike": {
+                    "aws:SourceArn": stack.format_arn(
+                        service="cloudwatch", resource="alarm", resource_name="*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        ),
+        "AllowRdsEvents": ("events.rds.amazonaws.com", {}),
+    }  # fmt: skip
+    for sid, (service, conditions) in publishers.items():
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.ServicePrincipal(service)],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    **conditions,
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
+        )
+    for email in alarm_emails:
+        topic.add_subscription(subscriptions.EmailSubscription(email))
+    return topic

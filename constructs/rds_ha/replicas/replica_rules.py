@@ -97,3 +97,79 @@ def backup_replication_problems(
             f"1-{MAX_REPLICATED_RETENTION_DAYS}"
         )
     return problems
+
+
+# Engines with cross-region read replicas of a DB instance, all versions, in all Regions:
+# "Supported Regions and DB engines for cross-Region read replicas in Amazon RDS"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.CrossRegionReadReplicas.html)
+# lists RDS for MariaDB, MySQL and PostgreSQL (and Db2, Oracle, SQL Server, which rds-ha does
+# not deploy), so every rds-ha engine qualifies; the replica runs the source's version.
+CROSS_REGION_ENGINES = frozenset({"postgres", "mysql", "mariadb"})
+
+
+def cross_region_replica_identifier(source_identifier: str) -> str:
+    """``<source>-dr-reader``: the read replica in the DR region."""
+    return f"{source_identifier}-dr-reader"
+
+
+def cross_region_problems(
+    *,
+    cross_region: bool,
+    dr_region: str | None,
+    region: str | None,
+    deployment: Deployment | None,
+    engine: str | None,
+    backup_retention_days: int | None,
+    instance_class: str | None,
+    source_identifier: str,
+    prefix: str = "",
+) -> list[str]:
+    if not cross_region:
+        if instance_class is not None:
+            return [f"{prefix}cross_region_instance_class={instance_class!r}: only with "
+                    "cross_region = true"]  # fmt: skip
+        return []
+    problems = []
+    if not dr_region:
+        problems.append(
+            f"{prefix}cross_region=true: needs backups.dr_region (the region of the replica)"
+        )
+    elif dr_region == region:
+        problems.append(
+            f"{prefix}cross_region=true: backups.dr_region={dr_region!r} is the database's own "
+            "region; a cross-region replica needs another"
+        )
+    if deployment is Deployment.MULTI_AZ_CLUSTER:
+        # CreateDBInstanceReadReplica, SourceDBClusterIdentifier: "The source DB cluster must be
+        # in the same Amazon Web Services Region as the read replica. Cross-Region replication
+        # isn't supported."
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html)
+        problems.append(
+            f"{prefix}cross_region=true: RDS has no cross-region read replica of a Multi-AZ DB "
+            "cluster (deployment='multi-az-cluster'); allowed with deployment "
+            "'multi-az-instance' or 'single-az'"
+        )
+    if engine is not None and engine not in CROSS_REGION_ENGINES:
+        problems.append(
+            f"{prefix}cross_region=true: engine {engine!r} has no cross-region read replicas; "
+            f"allowed: {', '.join(sorted(CROSS_REGION_ENGINES))}"
+        )
+    # CreateDBInstanceReadReplica, SourceDBInstanceIdentifier: the source "must have automatic
+    # backups enabled, that is, its backup retention period must be greater than 0".
+    if backup_retention_days is not None and backup_retention_days < 1:
+        problems.append(
+            f"{prefix}cross_region=true: backup_retention_days={backup_retention_days}: the "
+            "source of a read replica needs automated backups; allowed: 1-35"
+        )
+    if instance_class is not None and instance_classes.lookup(instance_class) is None:
+        problems.append(
+            f"{prefix}cross_region_instance_class={instance_class!r}: not in the rds-ha "
+            "instance-class catalog"
+        )
+    identifier = cross_region_replica_identifier(source_identifier)
+    if len(identifier) > MAX_IDENTIFIER_LENGTH:
+        problems.append(
+            f"{prefix}cross_region=true: the replica identifier {identifier!r} is longer than "
+            f"{MAX_IDENTIFIER_LENGTH} characters; shorten the database identifier"
+        )
+    return problems
