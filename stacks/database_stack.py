@@ -3,7 +3,7 @@ stacks of the environment's other databases (``[environments.<env>.databases.<na
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import Annotations, Environment, Stack, Tags
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
@@ -19,10 +19,8 @@ from rds_ha import (
     ReadReplicas,
     RecoveryPointWatch,
     SnapshotExport,
-    automated_backup_key_alias,
     backup_vault_arn,
     create_database_key,
-    key_alias_arn,
     replicate_automated_backups,
 )
 from stacks.disaster_recovery_replica_stack import DisasterRecoveryReplicaStack
@@ -106,17 +104,7 @@ class DatabaseStack(Stack):
             **config.replicas.replicas_props(),
         )
         if config.backups.replicate_automated_backups and config.backups.dr_region:
-            # The DR stack's key, by the ARN of its fixed alias: no cross-region reference.
-            replicate_automated_backups(
-                self.database,
-                region=config.backups.dr_region,
-                kms_key_id=key_alias_arn(
-                    self,
-                    region=config.backups.dr_region,
-                    alias=automated_backup_key_alias(config.identifier),
-                ),
-                retention_days=config.backups.automated_backup_replication_retention_days,
-            )
+            self._replicate_automated_backups(config)
         # The DR region's read replica: after this stack, since its source must exist.
         self.disaster_recovery_replica: DisasterRecoveryReplicaStack | None = None
         if config.replicas.cross_region and config.backups.dr_region:
@@ -124,6 +112,29 @@ class DatabaseStack(Stack):
                 scope, config=config, source=self.database
             )
             self.disaster_recovery_replica.add_stack_dependency(self)
+
+    def _replicate_automated_backups(self, config: EnvironmentConfig) -> None:
+        """To the DR region, with the DR stack's key, by its ARN (RDS documents no alias form
+        for it; see ``replica_rules.KEY_ARN_PATTERN``). A key's ARN is known only once the
+        DR stack has made it, so turning this on takes two deploys: the first makes the key
+        (output AutomatedBackupKeyArn), the second, with that ARN in the configuration,
+        starts the replication."""
+        key_arn = config.backups.automated_backup_replication_key_arn
+        if key_arn is None:
+            Annotations.of(self).add_warning_v2(
+                "rds-ha:automated-backup-key-pending",
+                f"{config.name}: automated backups are not replicated yet. Deploy "
+                f"{config.stack_name}-dr, then set backups.automated_backup_replication_key_arn "
+                "to its output AutomatedBackupKeyArn and deploy again.",
+            )
+            return
+        assert config.backups.dr_region
+        replicate_automated_backups(
+            self.database,
+            region=config.backups.dr_region,
+            kms_key_id=key_arn,
+            retention_days=config.backups.automated_backup_replication_retention_days,
+        )
 
     def _build_fleet(self, scope: Construct, config: EnvironmentConfig) -> None:
         """The overview dashboard here, and a stack for each database of the fleet."""

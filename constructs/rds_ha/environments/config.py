@@ -170,6 +170,14 @@ class EnvironmentConfig(_Strict):
                 retention_days=self.backups.automated_backup_replication_retention_days,
             )
         ]
+        problems += [
+            f"backups.{problem}"
+            for problem in replica_rules.backup_replication_key_problems(
+                key_arn=self.backups.automated_backup_replication_key_arn,
+                dr_region=self.backups.dr_region,
+                account=self.account,
+            )
+        ]
         if self.is_production:
             problems += self._production_problems()
         # An instance class already reported (a typo) is not reported again by the alarms.

@@ -3,6 +3,8 @@ field, the value and what is allowed. No aws_cdk."""
 
 from __future__ import annotations
 
+import re
+
 from rds_ha.catalog import instance_classes
 from rds_ha.catalog.engines import Deployment
 from rds_ha.catalog.instance_classes import Capacity
@@ -171,5 +173,45 @@ def cross_region_problems(
         problems.append(
             f"{prefix}cross_region=true: the replica identifier {identifier!r} is longer than "
             f"{MAX_IDENTIFIER_LENGTH} characters; shorten the database identifier"
+        )
+    return problems
+
+
+# The form RDS documents for the key of replicated automated backups. The RDS API reference,
+# StartDBInstanceAutomatedBackupsReplication, KmsKeyId: "The KMS key ID is the Amazon Resource
+# Name (ARN) for the KMS encryption key in the destination Amazon Web Services Region, for
+# example, arn:aws:kms:us-east-1:123456789012:key/AKIAIOSFODNN7EXAMPLE."
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstanceAutomatedBackupsReplication.html)
+# CloudFormation's AutomaticBackupReplicationKmsKeyId carries the same text. Unlike
+# CreateDBInstanceReadReplica's KmsKeyId ("the key ARN, key ID, alias ARN, or alias name"),
+# neither names an alias form, so rds-ha passes a key ARN only.
+KEY_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/"
+    r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+
+
+def backup_replication_key_problems(
+    *, key_arn: str | None, dr_region: str | None, account: str | None, prefix: str = ""
+) -> list[str]:
+    """A key ARN of ``dr_region`` (and ``account`` when given); none is not a problem here."""
+    if key_arn is None:
+        return []
+    match = KEY_ARN_PATTERN.match(key_arn)
+    if match is None:
+        return [
+            f"{prefix}automated_backup_replication_key_arn={key_arn!r}: must be a KMS key ARN "
+            "(arn:aws:kms:<region>:<account>:key/<key-id>); RDS documents no alias form here"
+        ]
+    problems = []
+    if dr_region and match["region"] != dr_region:
+        problems.append(
+            f"{prefix}automated_backup_replication_key_arn={key_arn!r}: a key of region "
+            f"{match['region']!r}; must be of dr_region {dr_region!r}"
+        )
+    if account and match["account"] != account:
+        problems.append(
+            f"{prefix}automated_backup_replication_key_arn={key_arn!r}: a key of account "
+            f"{match['account']!r}; must be of the environment's account {account!r}"
         )
     return problems
