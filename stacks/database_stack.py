@@ -27,6 +27,11 @@ from stacks.disaster_recovery_replica_stack import DisasterRecoveryReplicaStack
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 from stacks.fleet_database_stack import FleetDatabaseStack
 from stacks.network import DatabaseNetwork
+from stacks.resilience import add_resilience
+
+# "You can have up to 20 proxies for each AWS account ID", adjustable in Service Quotas (RDS
+# user guide, "Quotas and limitations for RDS Proxy"): a warning, not an error.
+PROXIES_PER_ACCOUNT = 20
 
 
 class DatabaseStack(Stack):
@@ -148,41 +153,34 @@ class DatabaseStack(Stack):
             FleetDatabaseStack(scope, environment=self, database=database)
             for database in config.fleet
         ]
+        proxies = [stack for stack in [self, *self.database_stacks] if stack.proxy is not None]
+        if len(proxies) > PROXIES_PER_ACCOUNT:
+            Annotations.of(self).add_warning_v2(
+                "rds-ha:proxy-quota",
+                f"{len(proxies)} RDS Proxies in account {config.account}, region "
+                f"{config.region} (this environment's databases): the default quota is "
+                f"{PROXIES_PER_ACCOUNT} per account and region; ask for more (Service Quotas, "
+                "Amazon RDS, Proxies) before deploying, or set resilience.proxy = false on some "
+                "databases.",
+            )
 
     def _add_resilience(self, config: EnvironmentConfig) -> None:
         """RDS Proxy, the recovery point watch and the failover game day, when enabled."""
-        resilience = config.resilience
-        self.proxy: DatabaseProxy | None = None
-        if resilience.wants_proxy(production=config.is_production, deployment=config.deployment):
-            # The proxy lets itself into the database's port; applications are let in with
-            # proxy.allow_connections_from(...).
-            self.proxy = DatabaseProxy(
-                self,
-                "Proxy",
-                database=self.database,
-                vpc=self.vpc,
-                alarm_topic=self.alarms.topic,
-                **resilience.proxy_props(),
-            )
-        self.recovery_point_watch = RecoveryPointWatch(
+        resilience = add_resilience(
             self,
-            "RecoveryPointWatch",
-            databases=[self.database],
-            alarm_topic=self.alarms.topic,
+            config=config,
+            database=self.database,
+            alarms=self.alarms,
+            vpc=self.vpc,
             encryption_key=self.key,
-            log_retention=config.log_retention,
-            **resilience.recovery_point_props(),
+            proxy=config.resilience.wants_proxy(
+                production=config.is_production, deployment=config.deployment
+            ),
+            recovery_point_watch=config.resilience.watches_recovery_point(fleet=False),
         )
-        self.game_day: FailoverGameDay | None = None
-        if resilience.game_day:
-            self.game_day = FailoverGameDay(
-                self,
-                "GameDay",
-                database=self.database,
-                stop_condition_alarm=self.alarms.at_risk,
-                encryption_key=self.key,
-                log_retention=config.log_retention,
-            )
+        self.proxy: DatabaseProxy | None = resilience.proxy
+        self.recovery_point_watch: RecoveryPointWatch | None = resilience.recovery_point_watch
+        self.game_day: FailoverGameDay | None = resilience.game_day
 
     def _disaster_recovery_vault(
         self, scope: Construct, config: EnvironmentConfig

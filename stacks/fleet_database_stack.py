@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
-from rds_ha import DatabaseAlarms, FleetDatabase, HighlyAvailableDatabase
+from rds_ha import (
+    DatabaseAlarms,
+    DatabaseProxy,
+    FailoverGameDay,
+    FleetDatabase,
+    HighlyAvailableDatabase,
+    ReadReplicas,
+    RecoveryPointWatch,
+)
+from stacks.resilience import add_resilience
 
 if TYPE_CHECKING:
     from stacks.database_stack import DatabaseStack
@@ -17,7 +26,8 @@ if TYPE_CHECKING:
 class FleetDatabaseStack(Stack):
     """The database, its key (unless the environment shares its own: ``shared_key``), its
     alarms on the environment's topic, and its membership in the environment's backup plan,
-    restore testing, snapshot export and overview dashboard.
+    restore testing, snapshot export and overview dashboard; and, as its settings ask, its own
+    RDS Proxy, read replicas, recovery point watch and failover game day.
 
     Only this stack refers to the environment's stack (VPC, topic, plan, key), never the other
     way round: the shared constructs name this database by its fixed identifier.
@@ -62,3 +72,43 @@ class FleetDatabaseStack(Stack):
             environment.export.add_database(self.database)
         if environment.dashboard is not None:
             environment.dashboard.add_database(self.alarms)
+        self._add_resilience(environment, database)
+
+    def _add_resilience(self, environment: DatabaseStack, database: FleetDatabase) -> None:
+        """The database's own proxy, recovery point watch, game day and read replicas, here in
+        its stack: the environment's stack never changes for one of its databases, and each
+        database deploys and rolls back alone. The recovery point watch is therefore a
+        function per watched database rather than one for the environment: one function would
+        put every database's identifier, ARN and alarm in the environment's stack, so adding a
+        database would update it (the function runs a few seconds every five minutes)."""
+        settings = database.settings
+        resilience = add_resilience(
+            self,
+            config=settings,
+            database=self.database,
+            alarms=self.alarms,
+            # "Your RDS Proxy must be in the same virtual private cloud (VPC) as the database"
+            # (RDS user guide, "Quotas and limitations for RDS Proxy"): the environment's VPC.
+            vpc=environment.vpc,
+            # The database's key (its own, or the environment's with shared_key).
+            encryption_key=self.database.encryption_key,
+            proxy=database.wants_proxy,
+            recovery_point_watch=database.watches_recovery_point,
+        )
+        self.proxy: DatabaseProxy | None = resilience.proxy
+        self.recovery_point_watch: RecoveryPointWatch | None = resilience.recovery_point_watch
+        self.game_day: FailoverGameDay | None = resilience.game_day
+        # Only with replicas: for a Multi-AZ DB cluster ReadReplicas publishes the reader
+        # endpoint even without any, which would add resources to every cluster of a fleet.
+        self.replicas: ReadReplicas | None = None
+        if settings.replicas.count:
+            self.replicas = ReadReplicas(
+                self,
+                "Replicas",
+                database=self.database,
+                vpc=environment.vpc,
+                alarm_topic=environment.alarms.topic,
+                thresholds=settings.alarm_thresholds,
+                log_retention=settings.log_retention,
+                **settings.replicas.replicas_props(),
+            )

@@ -166,3 +166,27 @@ def test_a_multi_az_db_cluster_has_no_cross_region_replica() -> None:
         r"'multi-az-instance' or 'single-az'",
     ):
         parse_config(data)
+
+
+def test_a_fleet_database_neither_inherits_nor_is_checked_against_the_dr_replica() -> None:
+    data = environments(replicas={"cross_region": True})
+    # A Multi-AZ DB cluster could not be a cross-region source; as a fleet database it is fine.
+    data["environments"]["dev"]["databases"] = {
+        "ledger": {
+            "deployment": "multi-az-cluster",
+            "instance_class": "db.m6gd.large",
+            "allocated_storage_gib": 400,
+            "max_allocated_storage_gib": 1000,
+        }
+    }
+    dev = parse_config(data).environments["dev"]
+    assert dev.replicas.cross_region is True
+    (ledger,) = dev.fleet
+    assert ledger.settings.replicas.cross_region is False
+
+
+def test_dr_replica_is_a_reserved_database_name() -> None:
+    data = environments()
+    data["environments"]["dev"]["databases"] = {"dr-replica": {}}
+    with pytest.raises(ConfigurationError, match=r"dr-replica"):
+        parse_config(data)

@@ -161,6 +161,13 @@ class EnvironmentConfig(_Strict):
             dr_region=self.backups.dr_region,
             backup_retention_days=self.backup_retention_days,
         )
+        problems += self.resilience.problems(
+            production=self.is_production,
+            engine=self.engine,
+            engine_version=self.engine_version,
+            deployment=self.deployment,
+            parameters={name: str(value) for name, value in self.parameters.items()},
+        )
         problems += [
             f"backups.{problem}"
             for problem in replica_rules.backup_replication_problems(

@@ -23,11 +23,38 @@ if TYPE_CHECKING:
 # (``rds-ha-<env>-<name>``), so it follows the RDS identifier rules: letter first, lower-case
 # letters, digits and hyphens, no trailing or double hyphen.
 NAME_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
-# ``rds-ha-<env>-dr`` is the environment's disaster-recovery stack.
-RESERVED_NAMES = frozenset({"dr"})
+# ``rds-ha-<env>-dr`` is the environment's disaster-recovery stack, ``rds-ha-<env>-dr-replica``
+# its DR region read replica's.
+RESERVED_NAMES = frozenset({"dr", "dr-replica"})
 # Alarm overrides merge by threshold name (a database's wins). ``parameters`` is a key like the
 # others: a database's table replaces the environment's, since engines may differ.
 MERGED_TABLES = ("alarms",)
+# ``resilience`` and ``replicas`` merge by key: a key the database leaves out is the
+# environment's.
+MERGED_SETTINGS = ("resilience", "replicas")
+
+
+class DatabaseResilience(_Strict):
+    """A database's ``resilience`` table: the keys of ``[environments.<env>.resilience]``, each
+    the environment's where left out. The pool is checked once merged (a database may set one
+    percentage against the environment's other)."""
+
+    proxy: bool | None = None
+    proxy_max_connections_percent: int | None = None
+    proxy_max_idle_connections_percent: int | None = None
+    proxy_idle_client_timeout_seconds: int | None = None
+    proxy_connection_borrow_timeout_seconds: int | None = None
+    recovery_point_alarm_minutes: int | None = Field(default=None, ge=10)
+    recovery_point_watch: bool | None = None
+    game_day: bool | None = None
+
+
+class DatabaseReplicas(_Strict):
+    """A database's ``replicas`` table: the keys of ``[environments.<env>.replicas]``, each the
+    environment's where left out."""
+
+    count: int | None = None
+    instance_class: str | None = None
 
 
 class DatabaseConfig(_Strict):
@@ -61,6 +88,8 @@ class DatabaseConfig(_Strict):
         default=None, description="Replaces the environment's parameters (an empty table: none)."
     )
     alarms: dict[str, AlarmOverride] = Field(default_factory=dict)
+    resilience: DatabaseResilience = Field(default_factory=DatabaseResilience)
+    replicas: DatabaseReplicas = Field(default_factory=DatabaseReplicas)
 
 
 def default_identifier(environment: str, name: str) -> str:
@@ -92,6 +121,17 @@ class FleetDatabase:
         """``DatabaseAlarms`` arguments but ``database`` and ``topic`` (the environment's)."""
         return {"thresholds": self.settings.alarm_thresholds}
 
+    @property
+    def wants_proxy(self) -> bool:
+        settings = self.settings
+        return settings.resilience.wants_proxy(
+            production=settings.is_production, deployment=settings.deployment
+        )
+
+    @property
+    def watches_recovery_point(self) -> bool:
+        return self.settings.resilience.watches_recovery_point(fleet=True)
+
     def problems(self) -> list[str]:
         """The rules of a database applied to the merged settings, without the problems the
         environment reports itself (an inherited typo is reported once, on the environment)."""
@@ -100,8 +140,22 @@ class FleetDatabase:
 
 
 def resolve(environment: EnvironmentConfig, name: str, table: DatabaseConfig) -> FleetDatabase:
-    own = table.model_dump(exclude_none=True, exclude=set(MERGED_TABLES))
-    merged = {key: {**getattr(environment, key), **getattr(table, key)} for key in MERGED_TABLES}
+    own = table.model_dump(exclude_none=True, exclude={*MERGED_TABLES, *MERGED_SETTINGS})
+    merged: dict[str, Any] = {
+        key: {**getattr(environment, key), **getattr(table, key)} for key in MERGED_TABLES
+    }
+    # Not validated again here: FleetDatabase.problems() checks the merged values.
+    merged |= {
+        key: getattr(environment, key).model_copy(
+            update=getattr(table, key).model_dump(exclude_none=True)
+        )
+        for key in MERGED_SETTINGS
+    }
+    # The DR region's read replica (replicas.cross_region) is the environment's own database's
+    # only: a fleet database neither inherits it nor is checked against its rules.
+    merged["replicas"] = merged["replicas"].model_copy(
+        update={"cross_region": False, "cross_region_instance_class": None}
+    )
     settings = environment.model_copy(
         update={
             **own,

@@ -12,7 +12,13 @@ from pydantic import ValidationError
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.environments.config import EnvironmentConfig
-from rds_ha.environments.databases import DatabaseConfig, fleet_problems, name_problems, resolve
+from rds_ha.environments.databases import (
+    MERGED_SETTINGS,
+    DatabaseConfig,
+    fleet_problems,
+    name_problems,
+    resolve,
+)
 from rds_ha.environments.pipeline import PipelineConfig
 from rds_ha.environments.tables import _Strict
 from rds_ha.errors import ConfigurationError
@@ -116,14 +122,28 @@ def _database_tables(environment: str, tables: Any) -> tuple[dict[str, DatabaseC
             database = DatabaseConfig.model_validate(table)
         except ValidationError as error:
             problems += [f"{where} {_describe(e)}" for e in error.errors()]
-            flagged = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
-            good = {key: value for key, value in table.items() if key not in flagged}
-            database = DatabaseConfig.model_validate(good)
+            database = DatabaseConfig.model_validate(_without_flagged(table, error))
         if not bad_name:
             # A badly named database is not checked further: its stack and identifier derive
             # from the name, and the name is reported already.
             databases[name] = database
     return databases, problems
+
+
+def _without_flagged(table: dict[str, Any], error: ValidationError) -> dict[str, Any]:
+    """``table`` without the keys the type check flagged; in a sub-table that merges by key
+    (``resilience``, ``replicas``) only the flagged key goes, so its other keys are checked."""
+    good = dict(table)
+    for e in error.errors():
+        loc = [str(part) for part in e["loc"]]
+        if not loc or loc[0] not in good:
+            continue
+        sub = good[loc[0]]
+        if loc[0] in MERGED_SETTINGS and len(loc) > 1 and isinstance(sub, dict):
+            good[loc[0]] = {key: value for key, value in sub.items() if key != loc[1]}
+        else:
+            del good[loc[0]]
+    return good
 
 
 def parse_config(data: dict[str, Any], source: str = "environments.toml") -> AppConfig:
