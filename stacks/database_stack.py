@@ -68,7 +68,11 @@ class DatabaseStack(Stack):
             self, "Database", vpc=self.vpc, encryption_key=self.key, **config.database_props()
         )
         self.alarms = DatabaseAlarms(
-            self, "Alarms", database=self.database, **config.alarms_props()
+            self,
+            "Alarms",
+            database=self.database,
+            log_retention=config.log_retention,
+            **config.alarms_props(),
         )
         self.backups = DatabaseBackups(
             self,

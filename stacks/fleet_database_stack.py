@@ -65,6 +65,7 @@ class FleetDatabaseStack(Stack):
             "Alarms",
             database=self.database,
             topic=environment.alarms.topic,
+            log_retention=config.log_retention,
             **database.alarms_props(),
         )
         self.backup = environment.backups.add_database(self.database, scope=self)

@@ -6,6 +6,7 @@ The public API: every construct and type a CDK app needs is importable from here
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
+  ``ClusterMemberLookup`` (a Multi-AZ DB cluster's member identifiers, read at deploy time),
   ``alarm_topic`` and ``alarm_topic_key`` (an encrypted alarm topic).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
 - Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
@@ -31,6 +32,7 @@ from typing import Any
 _LAZY = {
     "AlarmThresholds": "rds_ha.monitoring.alarm_thresholds",
     "AppConfig": "rds_ha.environments.loading",
+    "ClusterMemberLookup": "rds_ha.monitoring.cluster_member_lookup",
     "ConfigurationError": "rds_ha.errors",
     "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
     "DatabaseBackups": "rds_ha.backups.database_backups",
@@ -74,6 +76,7 @@ __all__ = [
     "RETAIN_NAMED",
     "AlarmThresholds",
     "AppConfig",
+    "ClusterMemberLookup",
     "ConfigurationError",
     "CrossRegionReadReplica",
     "DatabaseAlarms",

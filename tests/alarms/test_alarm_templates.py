@@ -228,9 +228,17 @@ def test_only_burstable_classes_alarm_on_cpu_credits(synthesized):
 
 def test_replica_lag_is_watched_on_multi_az_db_clusters_only(synthesized):
     _, lag = alarm_named(template_of(synthesized, "cluster"), "rds-ha-cluster-replica-lag-critical")
-    assert lag["MetricName"] == "ReplicaLag"
-    assert lag["Statistic"] == "Maximum"
-    assert lag["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": "rds-ha-cluster"}]
+    # The worst reader's lag, per member DB instance (learned by the member lookup).
+    (expression,) = [query for query in lag["Metrics"] if "Expression" in query]
+    assert expression["Expression"] == "MAX([maximum_0,maximum_1,maximum_2])"
+    stats = [query["MetricStat"] for query in lag["Metrics"] if "MetricStat" in query]
+    assert len(stats) == 3
+    for stat in stats:
+        assert stat["Metric"]["MetricName"] == "ReplicaLag"
+        assert stat["Stat"] == "Maximum"
+        ((dimension),) = stat["Metric"]["Dimensions"]
+        assert dimension["Name"] == "DBInstanceIdentifier"
+        assert dimension["Value"]["Fn::GetAtt"][1] in ("Member0", "Member1", "Member2")
     assert (lag["DatapointsToAlarm"], lag["EvaluationPeriods"]) == (10, 10)
     assert not any("replica-lag" in a for a in alarm_names(template_of(synthesized, "pg")))
 

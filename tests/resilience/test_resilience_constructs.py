@@ -452,6 +452,28 @@ def test_game_day_stops_on_the_at_risk_alarm_and_its_role_acts_on_one_database(
     )
 
 
+def test_cluster_game_day_role_may_fail_over_and_describe_this_cluster_only(built: Built) -> None:
+    # AWSFaultInjectionSimulatorRDSAccess: rds:FailoverDBCluster on cluster ARNs and
+    # rds:DescribeDBClusters; here narrowed to the one cluster the template targets.
+    built.template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Sid": "FailOverThisDatabase",
+                            "Action": ["rds:DescribeDBClusters", "rds:FailoverDBCluster"],
+                            "Effect": "Allow",
+                            "Resource": resolve(built, built.ledger.arn),
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
 def test_every_pack_is_clean_and_acknowledgments_sit_on_the_watch_and_game_day_policies(
     built: Built,
 ) -> None:

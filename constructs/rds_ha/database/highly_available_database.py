@@ -323,6 +323,12 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         return self.port
 
     @property
+    def resource_id(self) -> str:
+        """The DB instance's (``DbiResourceId``) or cluster's (``DbClusterResourceId``) resource
+        id: it changes when CloudFormation replaces the database."""
+        return self._resource_id_attr
+
+    @property
     def arn(self) -> str:
         """The DB instance's ARN, or the Multi-AZ DB cluster's."""
         if self.instance is not None:

@@ -18,6 +18,8 @@ class DatabaseMetrics:
 
     @property
     def metric_dimensions(self) -> dict[str, str]:
+        # RDS publishes a Multi-AZ DB cluster's metrics per member DB instance: DatabaseAlarms
+        # watches the members (monitoring.cluster_members); these are for an instance.
         if self.deployment is Deployment.MULTI_AZ_CLUSTER:
             return {"DBClusterIdentifier": self.identifier}
         return {"DBInstanceIdentifier": self.identifier}

@@ -21,8 +21,13 @@ from rds_ha.errors import ConfigurationError
 # type aws:rds:db (action target key DBInstances) and takes the optional parameter
 # forceFailover ("true" fails a Multi-AZ instance over to its standby);
 # aws:rds:failover-db-cluster runs FailoverDBCluster on targets of type aws:rds:cluster (key
-# Clusters). The permissions are those of the AWS managed policy
-# AWSFaultInjectionSimulatorRDSAccess, narrowed to this database.
+# Clusters; the FIS service quotas are named "Target DBInstances for aws:rds:reboot-db-instances"
+# and "Target Clusters for aws:rds:failover-db-cluster"). The permissions are those of the AWS
+# managed policy AWSFaultInjectionSimulatorRDSAccess
+# (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSFaultInjectionSimulatorRDSAccess.html:
+# rds:RebootDBInstance on db, rds:FailoverDBCluster on cluster, rds:DescribeDBInstances and
+# rds:DescribeDBClusters, and tag:GetResources, which only targets chosen by tags need), narrowed
+# to this database, which the template targets by ARN.
 INSTANCE_FAILOVER = {
     "action_id": "aws:rds:reboot-db-instances",
     "target_key": "DBInstances",
@@ -37,8 +42,9 @@ CLUSTER_FAILOVER = {
     "parameters": {},
     "permissions": ["rds:FailoverDBCluster", "rds:DescribeDBClusters"],
 }
-# Experiment logging to CloudWatch Logs is a vended log delivery: the experiment role creates
-# the delivery and, when needed, the log group resource policy that lets
+# Experiment logging (https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html;
+# the current log schema version is 2) to CloudWatch Logs is a vended log delivery: the
+# experiment role creates the delivery and, when needed, the log group resource policy that lets
 # delivery.logs.amazonaws.com write ("Experiment logging for AWS FIS", permissions; CloudWatch
 # Logs user guide, "Logs sent to CloudWatch Logs"). These actions take no resource ARN.
 LOG_DELIVERY_ACTIONS = [

@@ -21,6 +21,26 @@ SCALE_UP_SIGNALS = (
     "max_connections_percent",
 )
 
+# RDS event categories per source type; a category the source type lacks fails the deploy.
+INSTANCE_EVENT_CATEGORIES = (
+    "availability",
+    "backup",
+    "configuration change",
+    "failover",
+    "failure",
+    "low storage",
+    "maintenance",
+    "notification",
+    "recovery",
+)
+CLUSTER_EVENT_CATEGORIES = (
+    "configuration change",
+    "failover",
+    "failure",
+    "maintenance",
+    "notification",
+)
+
 _MISSING = cloudwatch.TreatMissingData.MISSING
 _NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
 Applies = Callable[[DatabaseFacts], bool]

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from rds_ha.catalog.engines import Deployment
+from rds_ha.database import defaults
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import (
     ALARM_SPECS,
+    CLUSTER_EVENT_CATEGORIES,
     COMPOSITE_SLUGS,
+    INSTANCE_EVENT_CATEGORIES,
     SCALE_UP_SIGNALS,
     AlarmSpec,
     facts_of,
@@ -39,32 +43,13 @@ from rds_ha.monitoring.alarm_thresholds import (
     direction_of,
 )
 from rds_ha.monitoring.alarm_topic import alarm_topic, alarm_topic_key
+from rds_ha.monitoring.cluster_member_lookup import ClusterMemberLookup
 from rds_ha.monitoring.cluster_members import member_problems, worst_member
 
 DEFAULT_RUNBOOK_URL = "https://github.com/cdk-rds-ha/rds-ha/blob/main/docs/alarms.md"
 SEVERITIES = ("warning", "critical")
 WARNING_COLOR = "#ff7f0e"
 CRITICAL_COLOR = "#d62728"
-
-# RDS event categories per source type; a category the source type lacks fails the deploy.
-INSTANCE_EVENT_CATEGORIES = (
-    "availability",
-    "backup",
-    "configuration change",
-    "failover",
-    "failure",
-    "low storage",
-    "maintenance",
-    "notification",
-    "recovery",
-)
-CLUSTER_EVENT_CATEGORIES = (
-    "configuration change",
-    "failover",
-    "failure",
-    "maintenance",
-    "notification",
-)
 
 
 class DatabaseAlarms(Construct):
@@ -81,8 +66,10 @@ class DatabaseAlarms(Construct):
     :param runbook_url: page whose anchors explain each alarm; linked from every alarm
         description and the dashboard. Default: rds-ha's ``docs/alarms.md``.
     :param cluster_member_identifiers: a Multi-AZ DB cluster's three DB instance identifiers;
-        each alarm then watches the worst member (``cluster_members``). Default: none, the
-        alarms use ``DBClusterIdentifier`` and warn ``rds-ha:cluster-metrics``.
+        each alarm watches the worst member (``cluster_members``). Default: learned when the
+        stack is deployed (``ClusterMemberLookup``, ``member_lookup``).
+    :param log_retention: of the member lookup's log group (Multi-AZ DB clusters without
+        ``cluster_member_identifiers``). Default: one year.
     """
 
     def __init__(
@@ -96,6 +83,7 @@ class DatabaseAlarms(Construct):
         runbook_url: str = DEFAULT_RUNBOOK_URL,
         topic: sns.ITopic | None = None,
         cluster_member_identifiers: Sequence[str] = (),
+        log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
     ) -> None:
         super().__init__(scope, construct_id)
         self.database = database
@@ -113,13 +101,14 @@ class DatabaseAlarms(Construct):
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.identifier = database.identifier
+        # RDS publishes a Multi-AZ DB cluster's metrics per member DB instance
+        # (``cluster_members``); given identifiers win over the lookup.
+        self.member_lookup: ClusterMemberLookup | None = None
         if self.facts.deployment is Deployment.MULTI_AZ_CLUSTER and not cluster_member_identifiers:
-            Annotations.of(self).add_warning_v2(
-                "rds-ha:cluster-metrics",
-                f"{self.identifier}: RDS publishes Multi-AZ DB cluster metrics per member DB "
-                "instance, not by DBClusterIdentifier, so these alarms may get no data; pass "
-                "cluster_member_identifiers.",
+            self.member_lookup = ClusterMemberLookup(
+                self, "Members", database=database, log_retention=log_retention
             )
+            self.cluster_member_identifiers = self.member_lookup.member_identifiers
 
         self.key: kms.IKey | None = None
         self.topic: sns.ITopic

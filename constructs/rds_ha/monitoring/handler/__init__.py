@@ -1,0 +1,1 @@
+"""The cluster member lookup's Lambda handler (standard library and boto3 only)."""
