@@ -19,12 +19,11 @@ from rds_ha import (
     ReadReplicas,
     RecoveryPointWatch,
     SnapshotExport,
-    automated_backup_key_alias,
     backup_vault_arn,
     create_database_key,
-    key_alias_arn,
     replicate_automated_backups,
 )
+from stacks.disaster_recovery_replica_stack import DisasterRecoveryReplicaStack
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 from stacks.fleet_database_stack import FleetDatabaseStack
 from stacks.network import DatabaseNetwork
@@ -114,17 +113,37 @@ class DatabaseStack(Stack):
             **config.replicas.replicas_props(),
         )
         if config.backups.replicate_automated_backups and config.backups.dr_region:
-            # The DR stack's key, by the ARN of its fixed alias: no cross-region reference.
-            replicate_automated_backups(
-                self.database,
-                region=config.backups.dr_region,
-                kms_key_id=key_alias_arn(
-                    self,
-                    region=config.backups.dr_region,
-                    alias=automated_backup_key_alias(config.identifier),
-                ),
-                retention_days=config.backups.automated_backup_replication_retention_days,
+            self._replicate_automated_backups(config)
+        # The DR region's read replica: after this stack, since its source must exist.
+        self.disaster_recovery_replica: DisasterRecoveryReplicaStack | None = None
+        if config.replicas.cross_region and config.backups.dr_region:
+            self.disaster_recovery_replica = DisasterRecoveryReplicaStack(
+                scope, config=config, source=self.database
             )
+            self.disaster_recovery_replica.add_stack_dependency(self)
+
+    def _replicate_automated_backups(self, config: EnvironmentConfig) -> None:
+        """To the DR region, with the DR stack's key, by its ARN (RDS documents no alias form
+        for it; see ``replica_rules.KEY_ARN_PATTERN``). A key's ARN is known only once the
+        DR stack has made it, so turning this on takes two deploys: the first makes the key
+        (output AutomatedBackupKeyArn), the second, with that ARN in the configuration,
+        starts the replication."""
+        key_arn = config.backups.automated_backup_replication_key_arn
+        if key_arn is None:
+            Annotations.of(self).add_warning_v2(
+                "rds-ha:automated-backup-key-pending",
+                f"{config.name}: automated backups are not replicated yet. Deploy "
+                f"{config.stack_name}-dr, then set backups.automated_backup_replication_key_arn "
+                "to its output AutomatedBackupKeyArn and deploy again.",
+            )
+            return
+        assert config.backups.dr_region
+        replicate_automated_backups(
+            self.database,
+            region=config.backups.dr_region,
+            kms_key_id=key_arn,
+            retention_days=config.backups.automated_backup_replication_retention_days,
+        )
 
     def _build_fleet(self, scope: Construct, config: EnvironmentConfig) -> None:
         """The overview dashboard here, and a stack for each database of the fleet."""
@@ -185,9 +204,11 @@ class DatabaseStack(Stack):
 
     @property
     def environment_stacks(self) -> list[Stack]:
-        """This stack, its disaster-recovery stack when there is one, and its databases' stacks."""
+        """This stack, its disaster-recovery stacks (vault, replica) when there are, and its
+        databases' stacks."""
         return [
             self,
             *([self.disaster_recovery] if self.disaster_recovery else []),
+            *([self.disaster_recovery_replica] if self.disaster_recovery_replica else []),
             *self.database_stacks,
         ]

@@ -6,7 +6,7 @@ vault by its deterministic name (its ARN is known before it exists) and deploys 
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
 
 from rds_ha import (
@@ -47,11 +47,18 @@ class DisasterRecoveryStack(Stack):
             lock=config.backups.lock_configuration,
         )
         if config.backups.replicate_automated_backups:
-            # RDS re-encrypts the replicated automated backups with a key of this region; the
-            # database stack refers to it by this alias, whose ARN is known before it exists.
+            # RDS re-encrypts the replicated automated backups with a key of this region. The
+            # database stack needs its key ARN (RDS documents no alias form for it), which is
+            # known only once this stack has made it: the output says what to configure.
             self.automated_backup_key = create_database_key(
                 self,
                 "AutomatedBackupKey",
                 description=f"rds-ha {config.name}: replicated automated backups",
             )
             self.automated_backup_key.add_alias(automated_backup_key_alias(config.identifier))
+            CfnOutput(
+                self,
+                "AutomatedBackupKeyArn",
+                value=self.automated_backup_key.key_arn,
+                description=f"{config.name}: backups.automated_backup_replication_key_arn",
+            )

@@ -6,14 +6,16 @@ The public API: every construct and type a CDK app needs is importable from here
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
-  ``ClusterMemberLookup`` (a Multi-AZ DB cluster's member identifiers, read at deploy time).
+  ``ClusterMemberLookup`` (a Multi-AZ DB cluster's member identifiers, read at deploy time),
+  ``alarm_topic`` and ``alarm_topic_key`` (an encrypted alarm topic).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
 - Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
   ``FleetDatabase`` (one more database of an environment),
   ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
-- Read replicas and a second region: ``ReadReplicas``, ``ReplicaAlarms``, ``ReplicasConfig``,
+- Read replicas and a second region: ``ReadReplicas``, ``CrossRegionReadReplica``,
+  ``ReplicaAlarms``, ``ReplicasConfig``,
   ``replicate_automated_backups``, ``automated_backup_key_alias``, ``key_alias_arn``.
 - Resilience: ``DatabaseProxy``, ``ProxyAlarmThresholds``, ``RecoveryPointWatch``,
   ``FailoverGameDay``, ``ResilienceConfig``.
@@ -38,6 +40,8 @@ _LAZY = {
     "Engine": "rds_ha.catalog.engines",
     "EnvironmentConfig": "rds_ha.environments.config",
     "FleetDashboard": "rds_ha.monitoring.fleet_dashboard",
+    "alarm_topic": "rds_ha.monitoring.alarm_topic",
+    "alarm_topic_key": "rds_ha.monitoring.alarm_topic",
     "FleetDatabase": "rds_ha.environments.databases",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
     "PipelineConfig": "rds_ha.environments.pipeline",
@@ -59,6 +63,7 @@ _LAZY = {
     "RecoveryPointWatch": "rds_ha.recovery_point.recovery_point_watch",
     "ResilienceConfig": "rds_ha.environments.resilience",
     # Read replicas and cross-region automated backups.
+    "CrossRegionReadReplica": "rds_ha.replicas.cross_region_read_replica",
     "ReadReplicas": "rds_ha.replicas.read_replicas",
     "ReplicaAlarms": "rds_ha.replicas.replica_alarms",
     "ReplicasConfig": "rds_ha.environments.replicas",
@@ -73,6 +78,7 @@ __all__ = [
     "AppConfig",
     "ClusterMemberLookup",
     "ConfigurationError",
+    "CrossRegionReadReplica",
     "DatabaseAlarms",
     "DatabaseBackups",
     "DatabaseProxy",
@@ -91,6 +97,8 @@ __all__ = [
     "ReplicasConfig",
     "ResilienceConfig",
     "SnapshotExport",
+    "alarm_topic",
+    "alarm_topic_key",
     "allow_cloudwatch_logs",
     "automated_backup_key_alias",
     "backup_vault_arn",

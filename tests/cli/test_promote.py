@@ -342,3 +342,35 @@ def test_help_fits_80_columns_and_lists_the_options():
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
     for option in ("--backup-retention-days DAYS", "--max-lag-seconds SECONDS", "--dry-run"):
         assert option in result.stdout
+
+
+def test_the_dr_region_replica_rds_ha_deploys_is_promoted_in_its_own_region(rds, invoke):
+    # What rds-ha-prod-dr-replica deploys: rds-ha-prod-dr-reader in the DR region, its source
+    # named by the ARN the stack formats (arn:aws:rds:<region>:<account>:db:<identifier>).
+    # moto 5.2.5 models the cross-region replica (the source's ARN, the replica in another
+    # region's backend) and CloudWatch datapoints; it does not replicate data or report lag
+    # itself, so the lag is a datapoint put here.
+    primary = boto3.client("rds", region_name="eu-west-1")
+    create_instance(primary, "rds-ha-prod", BackupRetentionPeriod=35)
+    dr = boto3.client("rds", region_name="eu-central-1")
+    dr.create_db_instance_read_replica(
+        DBInstanceIdentifier="rds-ha-prod-dr-reader",
+        SourceDBInstanceIdentifier="arn:aws:rds:eu-west-1:123456789012:db:rds-ha-prod",
+        DBInstanceClass="db.r7g.xlarge",
+    )
+    put_lag(4, region="eu-central-1", replica="rds-ha-prod-dr-reader")
+
+    result = invoke(
+        "--region", "eu-central-1", "--output", "json", "promote", "rds-ha-prod-dr-reader",
+        "--dry-run",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)["plan"]
+    assert plan["source"] == "arn:aws:rds:eu-west-1:123456789012:db:rds-ha-prod"
+    assert plan["source_region"] == "eu-west-1"
+    assert plan["replica_lag_seconds"] == 4
+    # The source's retention, read in the source's region (not the replica's).
+    assert plan["backup_retention_days"] == 35
+    state = dr.describe_db_instances(DBInstanceIdentifier="rds-ha-prod-dr-reader")["DBInstances"]
+    assert state[0]["ReadReplicaSourceDBInstanceIdentifier"]

@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
 
 from rds_ha.catalog.engines import (
     Deployment,
@@ -174,60 +175,7 @@ class DatabaseBuilders:
         return f"{base}-{self.profile.parameter_group_family(self.engine_version)}"
 
     def _grant_enhanced_monitoring(self: HighlyAvailableDatabase) -> iam.ManagedPolicy:
-        """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and region's
-        RDSOSMetrics log group.
-
-        Enhanced monitoring writes one stream per DB instance, named by its resource id
-        (DbiResourceId). That id exists only once the database does, while RDS refuses to create
-        a database whose monitoring role lacks the permissions ("IAM role ARN value is invalid
-        or does not include the required permissions for: ENHANCED_MONITORING"). So the policy
-        is attached before the database and names the log group's streams by a wildcard.
-        """
-        stack = Stack.of(self)
-
-        def log_arn(name: str) -> str:
-            return stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=name,
-                arn_format=_COLON_RESOURCE_NAME,
-            )
-
-        policy = iam.ManagedPolicy(
-            self,
-            "MonitoringPolicy",
-            description=f"{self.identifier}: enhanced monitoring metrics to RDSOSMetrics",
-            roles=[self.monitoring_role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="EnableCreationAndManagementOfRDSCloudwatchLogGroups",
-                    actions=["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
-                    resources=[log_arn("RDSOSMetrics")],
-                ),
-                iam.PolicyStatement(
-                    sid="EnableCreationAndManagementOfRDSCloudwatchLogStreams",
-                    actions=[
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                        "logs:GetLogEvents",
-                    ],
-                    resources=[log_arn("RDSOSMetrics:log-stream:*")],
-                ),
-            ],
-        )
-        Validations.of(policy).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::"
-                f"{nag_finding_text(self, log_arn(''))}RDSOSMetrics:log-stream:*]",
-                reason="Enhanced monitoring writes one stream per DB instance named by its "
-                "resource id, which exists only after the database is created, while RDS needs "
-                "the permissions at creation; the wildcard is limited to the RDSOSMetrics log "
-                "group of this account and region, and only RDS acting for this account can "
-                "assume the role.",
-            )
-        )
-        return policy
+        return enhanced_monitoring_policy(self, self.identifier, self.monitoring_role)
 
 
 @dataclass(frozen=True)
@@ -283,3 +231,62 @@ def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rd
     if engine is Engine.MYSQL:
         return rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.of(version, major))
     return rds.DatabaseInstanceEngine.maria_db(version=rds.MariaDbEngineVersion.of(version, major))
+
+
+def enhanced_monitoring_policy(
+    scope: Construct, identifier: str, role: iam.IRole
+) -> iam.ManagedPolicy:
+    """What AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and region's
+    RDSOSMetrics log group.
+
+    Enhanced monitoring writes one stream per DB instance, named by its resource id
+    (DbiResourceId). That id exists only once the database does, while RDS refuses to create
+    a database whose monitoring role lacks the permissions ("IAM role ARN value is invalid
+    or does not include the required permissions for: ENHANCED_MONITORING"). So the policy
+    is attached before the database and names the log group's streams by a wildcard.
+    """
+    stack = Stack.of(scope)
+
+    def log_arn(name: str) -> str:
+        return stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=name,
+            arn_format=_COLON_RESOURCE_NAME,
+        )
+
+    policy = iam.ManagedPolicy(
+        scope,
+        "MonitoringPolicy",
+        description=f"{identifier}: enhanced monitoring metrics to RDSOSMetrics",
+        roles=[role],
+        statements=[
+            iam.PolicyStatement(
+                sid="EnableCreationAndManagementOfRDSCloudwatchLogGroups",
+                actions=["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                resources=[log_arn("RDSOSMetrics")],
+            ),
+            iam.PolicyStatement(
+                sid="EnableCreationAndManagementOfRDSCloudwatchLogStreams",
+                actions=[
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                    "logs:GetLogEvents",
+                ],
+                resources=[log_arn("RDSOSMetrics:log-stream:*")],
+            ),
+        ],
+    )
+    Validations.of(policy).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5[Resource::"
+            f"{nag_finding_text(scope, log_arn(''))}RDSOSMetrics:log-stream:*]",
+            reason="Enhanced monitoring writes one stream per DB instance named by its "
+            "resource id, which exists only after the database is created, while RDS needs "
+            "the permissions at creation; the wildcard is limited to the RDSOSMetrics log "
+            "group of this account and region, and only RDS acting for this account can "
+            "assume the role.",
+        )
+    )
+    return policy

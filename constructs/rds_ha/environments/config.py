@@ -153,7 +153,14 @@ class EnvironmentConfig(_Strict):
             backup_retention_days=self.backup_retention_days,
             production=self.is_production,
         )
-        problems += self.replicas.problems(deployment=self.deployment, identifier=self.identifier)
+        problems += self.replicas.problems(
+            deployment=self.deployment,
+            identifier=self.identifier,
+            engine=self.engine.value,
+            region=self.region,
+            dr_region=self.backups.dr_region,
+            backup_retention_days=self.backup_retention_days,
+        )
         problems += self.resilience.problems(
             production=self.is_production,
             engine=self.engine,
@@ -168,6 +175,14 @@ class EnvironmentConfig(_Strict):
                 dr_region=self.backups.dr_region,
                 deployment=self.deployment,
                 retention_days=self.backups.automated_backup_replication_retention_days,
+            )
+        ]
+        problems += [
+            f"backups.{problem}"
+            for problem in replica_rules.backup_replication_key_problems(
+                key_arn=self.backups.automated_backup_replication_key_arn,
+                dr_region=self.backups.dr_region,
+                account=self.account,
             )
         ]
         if self.is_production:

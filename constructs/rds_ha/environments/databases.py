@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 # (``rds-ha-<env>-<name>``), so it follows the RDS identifier rules: letter first, lower-case
 # letters, digits and hyphens, no trailing or double hyphen.
 NAME_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
-# ``rds-ha-<env>-dr`` is the environment's disaster-recovery stack.
-RESERVED_NAMES = frozenset({"dr"})
+# ``rds-ha-<env>-dr`` is the environment's disaster-recovery stack, ``rds-ha-<env>-dr-replica``
+# its DR region read replica's.
+RESERVED_NAMES = frozenset({"dr", "dr-replica"})
 # Alarm overrides merge by threshold name (a database's wins). ``parameters`` is a key like the
 # others: a database's table replaces the environment's, since engines may differ.
 MERGED_TABLES = ("alarms",)
@@ -150,6 +151,11 @@ def resolve(environment: EnvironmentConfig, name: str, table: DatabaseConfig) ->
         )
         for key in MERGED_SETTINGS
     }
+    # The DR region's read replica (replicas.cross_region) is the environment's own database's
+    # only: a fleet database neither inherits it nor is checked against its rules.
+    merged["replicas"] = merged["replicas"].model_copy(
+        update={"cross_region": False, "cross_region_instance_class": None}
+    )
     settings = environment.model_copy(
         update={
             **own,

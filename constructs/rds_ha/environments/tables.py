@@ -66,6 +66,11 @@ class BackupsConfig(_Strict):
     automated_backup_replication_retention_days: int | None = Field(
         default=None, description="1-35; none: backup_retention_days."
     )
+    automated_backup_replication_key_arn: str | None = Field(
+        default=None,
+        description="The DR key's ARN (output AutomatedBackupKeyArn of rds-ha-<env>-dr); none: "
+        "the DR stack makes the key and replication waits for its ARN.",
+    )
     vault_lock: bool = False
     vault_lock_min_retention_days: int = 1
     vault_lock_max_retention_days: int = backup_rules.MAX_RETENTION_DAYS

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from rds_ha.catalog.engines import Deployment
@@ -44,6 +42,7 @@ from rds_ha.monitoring.alarm_thresholds import (
     derive,
     direction_of,
 )
+from rds_ha.monitoring.alarm_topic import alarm_topic, alarm_topic_key
 from rds_ha.monitoring.cluster_member_lookup import ClusterMemberLookup
 from rds_ha.monitoring.cluster_members import member_problems, worst_member
 
@@ -144,67 +143,10 @@ class DatabaseAlarms(Construct):
     # --- notifications ---------------------------------------------------------------------
 
     def _create_topic_key(self) -> kms.Key:
-        key = kms.Key(
-            self,
-            "TopicKey",
-            description=f"{self.identifier}: alarm and event notifications",
-            enable_key_rotation=True,
-        )
-        # CloudWatch alarms and RDS event subscriptions publish to the encrypted topic as
-        # service principals; SNS needs them to be able to use the key.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowAlarmAndEventPublishers",
-                principals=[
-                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-                    iam.ServicePrincipal("events.rds.amazonaws.com"),
-                ],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
-        )
-        return key
+        return alarm_topic_key(self, self.identifier)
 
     def _create_topic(self, alarm_emails: Sequence[str]) -> sns.Topic:
-        stack = Stack.of(self)
-        topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=f"{self.identifier}-alarms",
-            display_name=f"{self.identifier} alarms",
-            master_key=self.key,
-            enforce_ssl=True,
-        )
-        publishers = {
-            "AllowCloudWatchAlarms": (
-                "cloudwatch.amazonaws.com",
-                {
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="cloudwatch", resource="alarm", resource_name="*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            ),
-            "AllowRdsEvents": ("events.rds.amazonaws.com", {}),
-        }  # fmt: skip
-        for sid, (service, conditions) in publishers.items():
-            topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid=sid,
-                    principals=[iam.ServicePrincipal(service)],
-                    actions=["sns:Publish"],
-                    resources=[topic.topic_arn],
-                    conditions={
-                        **conditions,
-                        "StringEquals": {"aws:SourceAccount": stack.account},
-                    },
-                )
-            )
-        for email in alarm_emails:
-            topic.add_subscription(subscriptions.EmailSubscription(email))
-        return topic
+        return alarm_topic(self, self.identifier, key=self.key, alarm_emails=alarm_emails)
 
     def _subscribe_to_events(self) -> rds.CfnEventSubscription:
         # A cluster's availability, backup, low-storage and recovery events come from its

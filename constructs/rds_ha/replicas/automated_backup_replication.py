@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, Stack, Token
 from aws_cdk import aws_rds as rds
 
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
-from rds_ha.replicas.replica_rules import backup_replication_problems
+from rds_ha.replicas.replica_rules import (
+    backup_replication_key_problems,
+    backup_replication_problems,
+)
 
 
 def automated_backup_key_alias(identifier: str) -> str:
@@ -18,7 +21,9 @@ def automated_backup_key_alias(identifier: str) -> str:
 
 
 def key_alias_arn(stack: Stack, *, region: str, alias: str) -> str:
-    """``arn:<partition>:kms:<region>:<account>:alias/<name>``, known before the key exists."""
+    """``arn:<partition>:kms:<region>:<account>:alias/<name>``, known before the key exists.
+
+    Not for ``replicate_automated_backups``: RDS documents a key ARN only there."""
     return stack.format_arn(
         service="kms",
         region=region,
@@ -39,8 +44,12 @@ def replicate_automated_backups(
     point-in-time restore in ``region``) to ``region``, encrypted with ``kms_key_id``.
 
     :param region: the destination region; not the database's.
-    :param kms_key_id: a KMS key in ``region`` (an encrypted instance needs one): its ARN, or
-        the ARN of an alias of it, e.g. ``key_alias_arn(...)`` of a key made by another stack.
+    :param kms_key_id: the ARN of a KMS key in ``region`` (an encrypted instance needs one).
+        A key ARN, not an alias: the RDS API reference (StartDBInstanceAutomatedBackupsReplication,
+        KmsKeyId) and AWS::RDS::DBInstance AutomaticBackupReplicationKmsKeyId document "the
+        Amazon Resource Name (ARN) for the KMS encryption key in the destination Amazon Web
+        Services Region" and no alias form (see ``replica_rules.KEY_ARN_PATTERN``). A key of
+        another stack in ``region`` cannot be referenced: pass its ARN as a string.
     :param retention_days: 1-35. Default: the database's backup retention.
 
     The three ``AutomaticBackupReplication*`` properties of AWS::RDS::DBInstance are updated in
@@ -56,6 +65,13 @@ def replicate_automated_backups(
     )
     if region == Stack.of(database).region:
         problems.append(f"region={region!r}: must differ from the database's region")
+    if not Token.is_unresolved(kms_key_id):
+        problems += [
+            problem.replace("automated_backup_replication_key_arn=", "kms_key_id=", 1)
+            for problem in backup_replication_key_problems(
+                key_arn=kms_key_id, dr_region=region, account=None
+            )
+        ]
     if problems:
         raise ConfigurationError(path, problems)
     assert database.instance is not None
