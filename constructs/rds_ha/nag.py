@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import Construct
 
 
@@ -19,3 +20,18 @@ def _text(resolved: Any) -> str:
     if "Ref" in resolved:
         return f"<{resolved['Ref']}>"
     return "".join(_text(part) for part in resolved["Fn::Join"][1])
+
+
+def acknowledge_rules(
+    construct: Construct, findings: Mapping[str, tuple[Iterable[str], str]]
+) -> None:
+    """Acknowledge each rule of ``findings`` (rule -> (packs, reason)) on ``construct``, in
+    every pack named beside it, with its reason: ``<pack>::<pack>-<rule>`` is the id cdk-nag 3
+    gives a finding."""
+    Validations.of(construct).acknowledge(
+        *(
+            Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
+            for rule, (packs, reason) in findings.items()
+            for pack in packs
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, Stack, Validations
+from aws_cdk import CustomResource, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -18,6 +18,7 @@ from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.handler.cluster_members import ATTRIBUTES
+from rds_ha.nag import acknowledge_rules
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
 RESOURCE_TYPE = "Custom::RdsClusterMembers"
@@ -169,10 +170,4 @@ class ClusterMemberLookup(Construct):
             "LambdaConcurrency": (("HIPAA.Security", "NIST.800.53.R5"), no_reserved),
             "LambdaDLQ": (("HIPAA.Security", "NIST.800.53.R5"), no_dlq),
         }
-        Validations.of(self.function).acknowledge(
-            *(
-                Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-                for rule, (packs, reason) in findings.items()
-                for pack in packs
-            )
-        )
+        acknowledge_rules(self.function, findings)

@@ -24,6 +24,7 @@ from rds_ha.database import defaults
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
+from rds_ha.nag import acknowledge_rules
 from rds_ha.recovery_point.handler.recovery_point import (
     DEFAULT_NAMESPACE,
     DIMENSIONS,
@@ -267,13 +268,7 @@ class RecoveryPointWatch(Construct):
             "LambdaConcurrency": (("HIPAA.Security", "NIST.800.53.R5"), no_reserved),
             "LambdaDLQ": (("HIPAA.Security", "NIST.800.53.R5"), no_dlq),
         }
-        Validations.of(self.function).acknowledge(
-            *(
-                Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-                for rule, (packs, reason) in findings.items()
-                for pack in packs
-            )
-        )
+        acknowledge_rules(self.function, findings)
 
 
 def _kind(database: HighlyAvailableDatabase) -> str:

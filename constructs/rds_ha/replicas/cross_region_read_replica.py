@@ -5,14 +5,12 @@ alarm topic: the second region with the smallest data-loss window (its replica l
 from __future__ import annotations
 
 from aws_cdk import (
-    Acknowledgment,
     ArnFormat,
     CfnOutput,
     Duration,
     RemovalPolicy,
     Stack,
     Token,
-    Validations,
 )
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -30,6 +28,7 @@ from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import facts_of
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds
+from rds_ha.nag import acknowledge_rules
 from rds_ha.replicas.replica_alarms import ReplicaAlarms, replica_facts
 from rds_ha.replicas.replica_rules import cross_region_problems, cross_region_replica_identifier
 
@@ -266,10 +265,4 @@ _PACKS = {
 
 
 def _acknowledge_replica_settings(replica: rds.DatabaseInstanceReadReplica) -> None:
-    Validations.of(replica).acknowledge(
-        *(
-            Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-            for rule, reason in _REASONS.items()
-            for pack in _PACKS[rule]
-        )
-    )
+    acknowledge_rules(replica, {rule: (_PACKS[rule], reason) for rule, reason in _REASONS.items()})

@@ -4,13 +4,11 @@ the reader endpoint of its Multi-AZ DB cluster, published like the writer endpoi
 from __future__ import annotations
 
 from aws_cdk import (
-    Acknowledgment,
     Annotations,
     CfnOutput,
     Duration,
     RemovalPolicy,
     Token,
-    Validations,
 )
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
@@ -27,6 +25,7 @@ from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import facts_of
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds, DatabaseFacts
+from rds_ha.nag import acknowledge_rules
 from rds_ha.replicas.replica_alarms import ReplicaAlarms, replica_facts
 from rds_ha.replicas.replica_rules import (
     REPLICA_COUNT,
@@ -262,10 +261,6 @@ _PACKS = {
 
 
 def _acknowledge_inherited_settings(replica: rds.DatabaseInstanceReadReplica) -> None:
-    Validations.of(replica).acknowledge(
-        *(
-            Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-            for rule, reason in _INHERITED.items()
-            for pack in _PACKS[rule]
-        )
+    acknowledge_rules(
+        replica, {rule: (_PACKS[rule], reason) for rule, reason in _INHERITED.items()}
     )

@@ -8,6 +8,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from rds_ha.nag import acknowledge_rules
+
 NONCURRENT_EXPORT_VERSION_DAYS = 30
 S3_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
@@ -88,13 +90,7 @@ def create_access_log_bucket(scope: Construct, expire_after_days: int) -> s3.Buc
         "S3BucketReplicationEnabled": "Access logs describe requests to this region's "
         "export bucket; they are kept here for audit and expire with the exports.",
     }
-    Validations.of(bucket).acknowledge(
-        *(
-            Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-            for pack in S3_PACKS
-            for rule, reason in reasons.items()
-        )
-    )
+    acknowledge_rules(bucket, {rule: (S3_PACKS, reason) for rule, reason in reasons.items()})
     return bucket
 
 
