@@ -20,7 +20,6 @@ from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
 from stacks.database_stack import DatabaseStack
 from stacks.example_app_stack import ExampleAppStack
-from stacks.pipeline_stack import PipelineStack, pinned_cdk_cli_version, repository_path
 
 
 def main() -> None:
@@ -35,6 +34,13 @@ def main() -> None:
         print(f"rds-ha configuration error in {error}", file=sys.stderr)
         sys.exit(2)
     if config.pipeline:
+        # CDK Pipelines, CodeBuild and CodePipeline take about 0.05 s to import: only when used.
+        from stacks.pipeline_stack import (  # noqa: PLC0415
+            PipelineStack,
+            pinned_cdk_cli_version,
+            repository_path,
+        )
+
         stacks = PipelineStack(
             app,
             pipeline=config.pipeline,

@@ -46,6 +46,19 @@ def test_cli_startup_loads_neither_aws_cdk_nor_cfn_lint() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_app_py_synth_loads_neither_boto3_nor_cdk_pipelines() -> None:
+    # boto3 is for the CLI and the Lambda handlers, CDK Pipelines only for a [pipeline] table:
+    # both are slow to import, and app.py imports its stacks on every synth.
+    probe = (
+        "import sys, app; print(sorted({'boto3', 'botocore', 'aws_cdk.pipelines'} & "
+        "set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def _imported_modules(path: Path) -> list[str]:
     tree = ast.parse(path.read_text())
     names = []

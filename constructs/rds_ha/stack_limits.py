@@ -20,16 +20,27 @@ _ADDED_AT_SYNTH = 1
 def resource_counts(scope: IConstruct) -> dict[str, int]:
     """Resources per stack under ``scope`` (an app or a stage), by stack name, counting the
     resource CDK adds during synth."""
+    # Each property read or ``Stack.of`` is a round trip to the jsii runtime, so the tree is
+    # read once, in preorder, where a stack's constructs follow it contiguously: a construct
+    # belongs to the innermost stack whose span it is in. Only the generic ``CfnResource``
+    # class can be the metadata resource; the L1 classes have fixed types.
+    constructs = scope.node.find_all()
     counts: Counter[str] = Counter()
-    stacks: dict[str, Stack] = {}
-    for construct in scope.node.find_all():
+    open_stacks: list[tuple[str, int]] = []  # (stack name, index just past its span)
+    for index, construct in enumerate(constructs):
+        while open_stacks and index >= open_stacks[-1][1]:
+            open_stacks.pop()
         if isinstance(construct, Stack):
-            stacks[construct.stack_name] = construct
-        elif isinstance(construct, CfnResource) and construct.cfn_resource_type != (
-            "AWS::CDK::Metadata"
-        ):
-            counts[Stack.of(construct).stack_name] += 1
-    return {name: counts[name] + _ADDED_AT_SYNTH for name in stacks}
+            name = construct.stack_name
+            open_stacks.append((name, index + len(construct.node.find_all())))
+            counts[name] += 0
+        elif isinstance(construct, CfnResource) and open_stacks:
+            if type(construct) is CfnResource and construct.cfn_resource_type == (
+                "AWS::CDK::Metadata"
+            ):
+                continue
+            counts[open_stacks[-1][0]] += 1
+    return {name: count + _ADDED_AT_SYNTH for name, count in counts.items()}
 
 
 def check_resource_limits(scope: IConstruct, *, limit: int = MAX_RESOURCES_PER_STACK) -> None:

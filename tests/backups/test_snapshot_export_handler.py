@@ -18,7 +18,9 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from rds_ha.snapshot_export import snapshot_export
 from rds_ha.snapshot_export.handler.snapshot_export import (
+    BACKUP_JOB_EVENT,
     BACKUP_RULE_TAG,
     MAX_TASK_ID_LENGTH,
     MONTHLY_RULE,
@@ -387,3 +389,8 @@ def test_snapshot_lookup_sends_only_snapshot_types_rds_accepts_and_exports(
         stub.assert_no_pending_responses()
     assert result["decision"] == "started"
     assert result["export_task"] == task_id
+
+
+def test_the_construct_routes_the_backup_job_event_the_handler_acts_on() -> None:
+    # The construct keeps its own copy of the name (the handler would load boto3 at synth).
+    assert snapshot_export.BACKUP_JOB_EVENT == BACKUP_JOB_EVENT

@@ -88,3 +88,21 @@ def test_a_stack_over_500_resources_fails_naming_the_stack_and_its_count() -> No
 
 def test_a_stack_at_the_quota_passes() -> None:
     check_resource_limits(_stack_with(499))
+
+
+def test_resources_count_toward_their_innermost_stack_in_stages_and_nested_stacks() -> None:
+    handle = "AWS::CloudFormation::WaitConditionHandle"
+    app = cdk.App(outdir=tempfile.mkdtemp(prefix="rds-ha-synth-"))
+    outer = Stack(cdk.Stage(app, "Stage"), "Outer", stack_name="rds-ha-outer")
+    CfnResource(outer, "Before", type=handle)
+    nested = cdk.NestedStack(outer, "Nested")
+    CfnResource(nested, "One", type=handle)
+    CfnResource(nested, "Two", type=handle)
+    CfnResource(outer, "After", type=handle)
+    Stack(app, "Empty", stack_name="rds-ha-empty")
+    # The outer stack holds Before, After and the nested stack's AWS::CloudFormation::Stack;
+    # each count includes the metadata resource, which is not counted again after synth.
+    expected = {"rds-ha-outer": 4, nested.stack_name: 3, "rds-ha-empty": 1}
+    assert resource_counts(app) == expected
+    app.synth()
+    assert resource_counts(app) == expected

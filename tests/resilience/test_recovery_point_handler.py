@@ -17,6 +17,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from rds_ha.recovery_point import recovery_point_watch
+from rds_ha.recovery_point.handler import recovery_point
 from rds_ha.recovery_point.handler.recovery_point import (
     METRIC_NAME,
     WatchedDatabase,
@@ -128,3 +130,10 @@ def test_the_databases_come_from_the_environment() -> None:
         '{"identifier": "ledger", "kind": "cluster"}]'
     }
     assert databases_from_environment(environ) == [ORDERS, LEDGER]
+
+
+def test_the_construct_alarms_on_the_metric_the_handler_publishes() -> None:
+    # The construct keeps its own copy of these names (the handler would load boto3 at synth).
+    assert recovery_point_watch.METRIC_NAME == recovery_point.METRIC_NAME
+    assert recovery_point_watch.DEFAULT_NAMESPACE == recovery_point.DEFAULT_NAMESPACE
+    assert recovery_point_watch.DIMENSIONS == recovery_point.DIMENSIONS

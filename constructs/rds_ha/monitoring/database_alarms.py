@@ -117,6 +117,7 @@ class DatabaseAlarms(Construct):
             self.topic = self._create_topic(alarm_emails)
         else:
             self.topic = topic
+        self._action = cw_actions.SnsAction(self.topic)
         self.specs = [spec for spec in ALARM_SPECS if spec.applies(self.facts)]
         self.derived: dict[str, Derived] = {}
         self.alarms: dict[str, dict[str, cloudwatch.Alarm]] = {}
@@ -282,9 +283,8 @@ class DatabaseAlarms(Construct):
         }
 
     def _notify(self, alarm: cloudwatch.AlarmBase) -> None:
-        action = cw_actions.SnsAction(self.topic)
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
 
     # --- dashboard -------------------------------------------------------------------------
 

@@ -25,13 +25,14 @@ from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
 from rds_ha.nag import acknowledge_rules
-from rds_ha.recovery_point.handler.recovery_point import (
-    DEFAULT_NAMESPACE,
-    DIMENSIONS,
-    METRIC_NAME,
-)
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
+# The handler's names for what it publishes. It is shipped alone as the function's code, so it
+# keeps its own copy; importing it here would load boto3 into every synth. A test checks that
+# the two agree.
+METRIC_NAME = "RecoveryPointAgeSeconds"
+DEFAULT_NAMESPACE = "rds-ha"
+DIMENSIONS = {"instance": "DBInstanceIdentifier", "cluster": "DBClusterIdentifier"}
 MAX_RECOVERY_POINT_AGE = Duration.minutes(15)
 # RDS uploads transaction logs for point-in-time restore every five minutes, so the age of the
 # latest restorable time normally stays under about five minutes.

@@ -26,10 +26,13 @@ from rds_ha.snapshot_export.function_policy import (
     EXPORT_SERVICE_PRINCIPAL,
     export_function_policy,
 )
-from rds_ha.snapshot_export.handler.snapshot_export import BACKUP_JOB_EVENT
 from rds_ha.snapshot_export.rds_api_endpoint import rds_api_endpoint_of
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
+# The AWS Backup event the handler acts on. The handler is shipped alone as the function's code,
+# so it keeps its own copy; importing it here would load boto3 into every synth. A test checks
+# that the two agree.
+BACKUP_JOB_EVENT = "Backup Job State Change"
 # RDS events that announce a finished snapshot: manual (0042) and automated (0091) DB snapshots,
 # manual (0075) and automated (0169) DB cluster snapshots.
 SNAPSHOT_CREATED_EVENT_IDS = (
