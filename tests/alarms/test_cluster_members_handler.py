@@ -12,6 +12,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from rds_ha.monitoring import cluster_member_lookup
+from rds_ha.monitoring.handler import cluster_members
 from rds_ha.monitoring.handler.cluster_members import handle
 
 EVENT = {
@@ -117,3 +119,8 @@ def test_a_cluster_without_three_members_fails(rds: Any) -> None:
         handle({**EVENT, "RequestType": "Create"}, rds, sent)
     assert sent.body["Status"] == "FAILED"
     assert "has 2 members" in sent.body["Reason"]
+
+
+def test_the_construct_reads_the_attributes_the_handler_returns() -> None:
+    # The construct keeps its own copy of these names (the handler would load boto3 at synth).
+    assert cluster_member_lookup.ATTRIBUTES == cluster_members.ATTRIBUTES

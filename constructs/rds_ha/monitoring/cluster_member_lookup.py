@@ -17,11 +17,15 @@ from rds_ha.database import defaults
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
-from rds_ha.monitoring.handler.cluster_members import ATTRIBUTES
+from rds_ha.monitoring.cluster_members import CLUSTER_MEMBERS
 from rds_ha.nag import acknowledge_rules
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
 RESOURCE_TYPE = "Custom::RdsClusterMembers"
+# The attributes the handler returns, one member each. The handler is shipped alone as the
+# function's code, so it keeps its own copy; importing it here would load boto3 into every
+# synth. A test checks that the two agree.
+ATTRIBUTES = tuple(f"Member{index}" for index in range(CLUSTER_MEMBERS))
 
 
 class ClusterMemberLookup(Construct):
