@@ -19,6 +19,7 @@ from rds_ha import (
     RETAIN_NAMED,
     DatabaseProxy,
     HighlyAvailableDatabase,
+    acknowledge_rules,
     allow_cloudwatch_logs,
     create_database_key,
 )
@@ -215,10 +216,4 @@ class ExampleAppStack(Stack):
             "LambdaConcurrency": (("HIPAA.Security", "NIST.800.53.R5"), no_reserved),
             "LambdaDLQ": (("HIPAA.Security", "NIST.800.53.R5"), no_dlq),
         }
-        Validations.of(self.function).acknowledge(
-            *(
-                Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-                for rule, (packs, reason) in findings.items()
-                for pack in packs
-            )
-        )
+        acknowledge_rules(self.function, findings)

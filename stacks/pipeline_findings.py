@@ -17,17 +17,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from rds_ha import acknowledge_rules
+
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 
 def _acknowledge(construct: Construct, rules: dict[str, str], packs: tuple[str, ...]) -> None:
-    Validations.of(construct).acknowledge(
-        *(
-            Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason)
-            for pack in packs
-            for rule, reason in rules.items()
-        )
-    )
+    acknowledge_rules(construct, {rule: (packs, reason) for rule, reason in rules.items()})
 
 
 def acknowledge_pipeline_findings(

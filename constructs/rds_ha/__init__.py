@@ -13,6 +13,7 @@ The public API: every construct and type a CDK app needs is importable from here
   ``FleetDatabase`` (one more database of an environment),
   ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
+- cdk-nag: ``acknowledge_rules`` (findings acknowledged by rule, packs and reason).
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
 - Read replicas and a second region: ``ReadReplicas``, ``CrossRegionReadReplica``,
   ``ReplicaAlarms``, ``ReplicasConfig``,
@@ -40,6 +41,7 @@ _LAZY = {
     "Engine": "rds_ha.catalog.engines",
     "EnvironmentConfig": "rds_ha.environments.config",
     "FleetDashboard": "rds_ha.monitoring.fleet_dashboard",
+    "acknowledge_rules": "rds_ha.nag",
     "alarm_topic": "rds_ha.monitoring.alarm_topic",
     "alarm_topic_key": "rds_ha.monitoring.alarm_topic",
     "FleetDatabase": "rds_ha.environments.databases",
@@ -97,6 +99,7 @@ __all__ = [
     "ReplicasConfig",
     "ResilienceConfig",
     "SnapshotExport",
+    "acknowledge_rules",
     "alarm_topic",
     "alarm_topic_key",
     "allow_cloudwatch_logs",
