@@ -2,7 +2,10 @@
 
 ``cut()`` closes every live connection (the client reads EOF, as when a primary dies) and stops
 listening, so new connections are refused until ``restore()`` listens again on the same port.
-``cut_for(seconds)`` does both from a timer thread and records when each really happened.
+``cut_for(seconds)`` does both from a timer thread and records when each really happened;
+with ``after_replies`` it first waits until the server has answered that many times through the
+proxy, so that the client is logged in and querying when the cut comes, however slowly it
+started.
 
 Run as a script, it cuts once and exits (README "Measure what clients see"):
 ``python tests/cli/tcp_proxy.py --upstream 127.0.0.1:5432 --port 15433 --cut-after 2
@@ -40,6 +43,8 @@ class CuttableProxy:
         self._listener: socket.socket | None = None
         self._accepting = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._replies = 0  # chunks relayed from the server to a client
+        self._replied = threading.Condition(self._lock)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -76,10 +81,14 @@ class CuttableProxy:
     def restore(self) -> None:
         self._listen()
 
-    def cut_for(self, seconds: float, *, after: float = 0.0) -> tuple[Cut, threading.Thread]:
+    def cut_for(
+        self, seconds: float, *, after: float = 0.0, after_replies: int = 0
+    ) -> tuple[Cut, threading.Thread]:
         cut = Cut()
 
         def run() -> None:
+            with self._replied:
+                self._replied.wait_for(lambda: self._replies >= after_replies, timeout=30)
             time.sleep(after)
             cut.started = time.monotonic()
             self.cut()
@@ -133,12 +142,16 @@ class CuttableProxy:
                     return
                 self._sockets.update((client, server))
             self._spawn(self._pump, client, server)
-            self._spawn(self._pump, server, client)
+            self._spawn(self._pump, server, client, True)
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, replies: bool = False) -> None:
         try:
             while data := source.recv(65536):
                 sink.sendall(data)
+                if replies:
+                    with self._replied:
+                        self._replies += 1
+                        self._replied.notify_all()
         except OSError:
             pass
         finally:

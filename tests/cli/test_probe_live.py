@@ -45,7 +45,8 @@ def _require(engine: str) -> tuple[str, int, str]:
 def test_measured_downtime_matches_the_cut(engine: str, invoke: Any) -> None:
     host, port, user = _require(engine)
     with CuttableProxy(host, port) as proxy:
-        cut, cutter = proxy.cut_for(CUT_SECONDS, after=0.8)
+        # The cut comes once the probe is logged in and has had answers to its first queries.
+        cut, cutter = proxy.cut_for(CUT_SECONDS, after=0.2, after_replies=3)
         started = time.monotonic()
         result = invoke(
             "--output", "json", "probe", "--host", "127.0.0.1", "--port", str(proxy.port),
