@@ -14,6 +14,7 @@ The public API: every construct and type a CDK app needs is importable from here
   ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
 - cdk-nag: ``acknowledge_rules`` (findings acknowledged by rule, packs and reason).
+- Lambda: ``create_after_policy`` (a function created once its role's managed policy exists).
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
 - Read replicas and a second region: ``ReadReplicas``, ``CrossRegionReadReplica``,
   ``ReplicaAlarms``, ``ReplicasConfig``,
@@ -52,6 +53,7 @@ _LAZY = {
     "allow_cloudwatch_logs": "rds_ha.database.keys",
     "backup_vault_arn": "rds_ha.backups.vault",
     "check_resource_limits": "rds_ha.stack_limits",
+    "create_after_policy": "rds_ha.functions",
     "create_database_key": "rds_ha.database.keys",
     "load_config": "rds_ha.environments.loading",
     "parse_config": "rds_ha.environments.loading",
@@ -106,6 +108,7 @@ __all__ = [
     "automated_backup_key_alias",
     "backup_vault_arn",
     "check_resource_limits",
+    "create_after_policy",
     "create_database_key",
     "key_alias_arn",
     "load_config",

@@ -24,6 +24,7 @@ from rds_ha.database import defaults
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
+from rds_ha.functions import create_after_policy
 from rds_ha.nag import acknowledge_rules
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
@@ -134,14 +135,7 @@ class RecoveryPointWatch(Construct):
                 "METRIC_NAMESPACE": metric_namespace,
             },
         )
-        cfn_function = self.function.node.default_child
-        assert isinstance(cfn_function, lambda_.CfnFunction)
-        cfn_policy = self.policy.node.default_child
-        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        cfn_function.add_resource_dependency(cfn_policy)
-        # CDK's own DependsOn names the role, which the Role GetAtt already implies; cfn-lint
-        # calls that obsolete (W3005), as for the snapshot export function.
-        cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        create_after_policy(self.function, self.policy)
         self._acknowledge_function_findings()
         self.schedule = events.Rule(
             self,
