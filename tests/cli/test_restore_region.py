@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -30,6 +31,16 @@ ROLE = "arn:aws:iam::123456789012:role/rds-ha-prod-backup-role"
 VAULT = "rds-ha-prod-dr-backups"
 SOURCE_ARN = f"arn:aws:rds:{PRIMARY}:123456789012:db:orders-db"
 DR_ARGS = ["--subnet-group", "orders-dr", "--security-group", "sg-0dr"]
+
+
+def _restore_in_dr(invoke: Any, *options: str, json_output: bool = False) -> Any:
+    """``rds-ha --region DR [--output json] restore orders-db --target orders-dr OPTIONS`` with
+    the DR network arguments."""
+    output = ("--output", "json") if json_output else ()
+    return invoke(
+        "--region", DR, *output, "restore", "orders-db", "--target", "orders-dr", *options,
+        *DR_ARGS,
+    )  # fmt: skip
 
 
 # --- against moto: the network checks and the refusals ------------------------------------------
@@ -90,17 +101,7 @@ def test_network_that_is_missing_or_split_across_vpcs_is_refused(
 def test_without_replicated_backups_the_restore_is_refused_and_creates_nothing(dr_network, invoke):
     rds, *_ = dr_network
 
-    result = invoke(
-        "--region",
-        DR,
-        "restore",
-        "orders-db",
-        "--target",
-        "orders-dr",
-        "--latest",
-        "--yes",
-        *DR_ARGS,
-    )
+    result = _restore_in_dr(invoke, "--latest", "--yes")
 
     assert result.exit_code == 2
     assert (
@@ -219,19 +220,7 @@ def test_restore_from_replicated_backups_uses_the_newest_and_reports_the_window(
     rds_stub.add_response("describe_db_instances", {"DBInstances": [_restored_instance()]}, None)
 
     with rds_stub, ec2_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "--output",
-            "json",
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--latest",
-            "--yes",
-            *DR_ARGS,
-        )
+        result = _restore_in_dr(invoke, "--latest", "--yes", json_output=True)
         rds_stub.assert_no_pending_responses()
 
     assert result.exit_code == 0, result.output
@@ -251,19 +240,7 @@ def test_replicated_dry_run_plan_names_the_source_region_window_and_safe_choices
     rds_stub, ec2_stub = _dr_stubs(use_client, [_replicated(latest, Status="retained")])
 
     with rds_stub, ec2_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "--output",
-            "json",
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--latest",
-            "--dry-run",
-            *DR_ARGS,
-        )
+        result = _restore_in_dr(invoke, "--latest", "--dry-run", json_output=True)
         rds_stub.assert_no_pending_responses()  # nothing after the checks: no restore call
 
     assert result.exit_code == 0, result.output
@@ -281,18 +258,7 @@ def test_replicated_restore_refuses_a_time_outside_the_replicated_window(invoke,
     rds_stub, ec2_stub = _dr_stubs(use_client, [_replicated(latest)], network=False)
 
     with rds_stub, ec2_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--to",
-            "2026-11-03T03:00:00Z",
-            "--yes",
-            *DR_ARGS,
-        )
+        result = _restore_in_dr(invoke, "--to", "2026-11-03T03:00:00Z", "--yes")
         rds_stub.assert_no_pending_responses()
 
     assert result.exit_code == 2
@@ -317,17 +283,7 @@ def test_replicated_restore_refuses_a_target_that_exists(invoke, use_client):
     rds_stub.add_response("describe_db_instances", {"DBInstances": [_restored_instance()]}, None)
 
     with rds_stub, ec2_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--latest",
-            "--yes",
-            *DR_ARGS,
-        )
+        result = _restore_in_dr(invoke, "--latest", "--yes")
         rds_stub.assert_no_pending_responses()
 
     assert result.exit_code == 2
@@ -342,17 +298,7 @@ def test_a_restored_instance_that_is_not_multi_az_fails_the_command(invoke, use_
     )
 
     with rds_stub, ec2_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--latest",
-            "--yes",
-            *DR_ARGS,
-        )
+        result = _restore_in_dr(invoke, "--latest", "--yes")
 
     assert result.exit_code == 1
     assert "MultiAZ: asked True, restored False" in plain(result.stderr)
@@ -464,22 +410,15 @@ def test_restore_from_the_dr_vault_starts_a_job_with_the_dr_network_and_waits(in
     use_client("ec2", ec2)
 
     with backup_stub, rds_stub, ec2_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "--output",
-            "json",
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
+        result = _restore_in_dr(
+            invoke,
             "--latest",
             "--from-vault",
             VAULT,
             "--iam-role-arn",
             ROLE,
             "--yes",
-            *DR_ARGS,
+            json_output=True,
         )
         backup_stub.assert_no_pending_responses()
         rds_stub.assert_no_pending_responses()
@@ -506,19 +445,7 @@ def test_vault_restore_refuses_bad_arguments_before_any_call(invoke, use_client,
     _, backup_stub = _vault_stubs(use_client, [])
 
     with backup_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--from-vault",
-            VAULT,
-            "--yes",
-            *args,
-            *DR_ARGS,
-        )
+        result = _restore_in_dr(invoke, "--from-vault", VAULT, "--yes", *args)
 
     assert result.exit_code == 2
     assert message in plain(result.stderr)
@@ -531,20 +458,8 @@ def test_vault_without_a_completed_recovery_point_of_the_database_is_refused(inv
     )
 
     with backup_stub:
-        result = invoke(
-            "--region",
-            DR,
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--latest",
-            "--from-vault",
-            VAULT,
-            "--iam-role-arn",
-            ROLE,
-            "--yes",
-            *DR_ARGS,
+        result = _restore_in_dr(
+            invoke, "--latest", "--from-vault", VAULT, "--iam-role-arn", ROLE, "--yes"
         )
         backup_stub.assert_no_pending_responses()
 
@@ -567,20 +482,8 @@ def test_an_unknown_vault_is_refused(invoke, use_client):
     use_client("backup", backup)
 
     with stub:
-        result = invoke(
-            "--region",
-            DR,
-            "restore",
-            "orders-db",
-            "--target",
-            "orders-dr",
-            "--latest",
-            "--from-vault",
-            VAULT,
-            "--iam-role-arn",
-            ROLE,
-            "--yes",
-            *DR_ARGS,
+        result = _restore_in_dr(
+            invoke, "--latest", "--from-vault", VAULT, "--iam-role-arn", ROLE, "--yes"
         )
 
     assert result.exit_code == 2
