@@ -133,3 +133,9 @@ VALID_ENVIRONMENT: dict[str, Any] = {
     "alarm_emails": ["dba@example.com"],
     "backups": {"dr_region": "eu-central-1"},
 }
+
+# What credentials = "secret" (the default) adds to a database over "rds-managed": the secret,
+# its attachment and deny-delete policy, the rotation schedule, the rotation application, the
+# rotation function's security group and its four rules (egress to the database and to the
+# Secrets Manager endpoint, ingress into each).
+SECRET_MODE_RESOURCES = 10

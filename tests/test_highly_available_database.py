@@ -89,27 +89,27 @@ def test_default_database_is_encrypted_with_its_own_rotating_key(default: Built)
             "StorageEncrypted": True,
             "KmsKeyId": key_ref,
             "PerformanceInsightsKMSKeyId": key_ref,
-            "MasterUserSecret": {"KmsKeyId": key_ref},
         },
     )
+    # The master secret (credentials="secret", the default) is under the same key.
+    default.template.has_resource_properties("AWS::SecretsManager::Secret", {"KmsKeyId": key_ref})
     default.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     keys = default.template.find_resources("AWS::KMS::Key")
     assert [key["DeletionPolicy"] for key in keys.values()] == ["Retain"]
 
 
-def test_credentials_are_managed_and_rotated_by_rds_with_iam_auth_on(default: Built) -> None:
+def test_master_password_is_in_a_rotated_secret_with_iam_auth_on(default: Built) -> None:
     default.template.has_resource_properties(
         DB_INSTANCE,
         {
-            "ManageMasterUserPassword": True,
-            "MasterUserPassword": Match.absent(),
+            "ManageMasterUserPassword": Match.absent(),
+            "MasterUserPassword": Match.any_value(),
             "MasterUsername": "rdsha_admin",
             "EnableIAMDatabaseAuthentication": True,
         },
     )
-    # RDS rotates its managed secret itself: no rotation Lambda that would need network access.
-    default.template.resource_count_is("AWS::Lambda::Function", 0)
-    default.template.resource_count_is("AWS::SecretsManager::Secret", 0)
+    # tests/test_credentials.py covers both credentials modes in detail.
+    default.template.resource_count_is("AWS::SecretsManager::RotationSchedule", 1)
 
 
 def test_database_is_private_on_a_non_default_port_with_no_ingress(default: Built) -> None:
@@ -119,7 +119,18 @@ def test_database_is_private_on_a_non_default_port_with_no_ingress(default: Buil
     default.template.has_resource_properties(
         "AWS::EC2::SecurityGroup", {"SecurityGroupIngress": Match.absent()}
     )
-    default.template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+    # The only way in: the password rotation function, on the database port.
+    database_group = default.template.find_resources(
+        "AWS::EC2::SecurityGroup",
+        {"Properties": {"GroupDescription": Match.string_like_regexp("database access")}},
+    )
+    ingress = [
+        rule["Properties"]
+        for rule in default.template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [next(iter(database_group)), "GroupId"]}
+    ]
+    assert [(rule["FromPort"], rule["ToPort"]) for rule in ingress] == [(15432, 15432)]
+    assert "RotationSecurityGroup" in json.dumps(ingress[0]["SourceSecurityGroupId"])
 
 
 def test_backups_are_kept_seven_days_outside_the_maintenance_window(default: Built) -> None:
@@ -352,7 +363,7 @@ def test_multi_az_cluster_has_a_writer_and_readable_standbys_on_nvme_classes(
             "AllocatedStorage": 400,
             "Iops": 12000,
             "StorageEncrypted": True,
-            "ManageMasterUserPassword": True,
+            "MasterUserPassword": Match.any_value(),
             "PubliclyAccessible": False,
             "DeletionProtection": True,
             "CopyTagsToSnapshot": True,

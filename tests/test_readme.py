@@ -74,7 +74,19 @@ def test_readme_construct_example_synthesizes_with_the_cdk_cli_offline(template)
     assert instance["Properties"]["DBInstanceClass"] == "db.r7g.large"
     assert instance["Properties"]["BackupRetentionPeriod"] == 14
     ingress = [r for r in resources if r["Type"] == "AWS::EC2::SecurityGroupIngress"]
-    assert [rule["Properties"]["FromPort"] for rule in ingress] == [15432]
+    # The app's rule, beside the master password rotation function's into the database and
+    # into the Secrets Manager endpoint.
+    rotation = "Master password rotation of "
+    assert [
+        rule["Properties"]["FromPort"]
+        for rule in ingress
+        if not rule["Properties"]["Description"].startswith(rotation)
+    ] == [15432]
+    assert sorted(
+        rule["Properties"]["FromPort"]
+        for rule in ingress
+        if rule["Properties"]["Description"].startswith(rotation)
+    ) == [443, 15432]
     assert "rds-db:connect" in json.dumps(template)
 
 
@@ -125,4 +137,12 @@ def test_readme_backups_example_exports_snapshots_and_alarms_on_failed_exports(
     ]
     assert failed["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     assert len(_of_type(orders, "AWS::Backup::BackupSelection")) == 1
-    assert len(_of_type(orders, "AWS::EC2::VPCEndpoint")) == 1
+    services = [
+        json.dumps(endpoint["Properties"]["ServiceName"])
+        for endpoint in _of_type(orders, "AWS::EC2::VPCEndpoint")
+    ]
+    # The export function's RDS API endpoint and the rotation function's Secrets Manager one.
+    assert sorted(service.rsplit(".", 1)[-1].strip('"') for service in services) == [
+        "rds",
+        "secretsmanager",
+    ]

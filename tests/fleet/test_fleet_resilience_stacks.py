@@ -15,7 +15,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match
 from cfnlint.api import ManualArgs, lint_file
-from synth_helpers import VALID_ENVIRONMENT, ComplianceSynth, compliance_app, project_context
+from synth_helpers import (
+    SECRET_MODE_RESOURCES,
+    VALID_ENVIRONMENT,
+    ComplianceSynth,
+    compliance_app,
+    project_context,
+)
 
 from stacks import database_stack
 from stacks.config import load_config, parse_config
@@ -23,10 +29,11 @@ from stacks.database_stack import DatabaseStack
 
 CONFIG = Path(__file__).resolve().parent / "fleet_resilience.toml"
 STACKS = ("rds-ha-ops-orders", "rds-ha-ops-plain", "rds-ha-ops-events")
-MAX_RESOURCES_WITH_FEATURES = 100
+MAX_RESOURCES_WITH_FEATURES = 100 + SECRET_MODE_RESOURCES
 # The resources of one fleet database with the features off (tests/fleet/test_fleet_stacks.py
-# and `make bench` count the same database).
-RESOURCES_WITHOUT_FEATURES = 43
+# and `make bench` count the same database): 43 with credentials = "rds-managed", and the
+# secret mode's rotation on top.
+RESOURCES_WITHOUT_FEATURES = 43 + SECRET_MODE_RESOURCES
 FEATURE_TYPES = (
     "AWS::RDS::DBProxy",
     "AWS::RDS::DBProxyTargetGroup",

@@ -15,7 +15,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from synth_helpers import ComplianceSynth, compliance_app, project_context
+from synth_helpers import SECRET_MODE_RESOURCES, ComplianceSynth, compliance_app, project_context
 
 from rds_ha.guard import compare_assemblies
 from rds_ha.guard.findings import Category
@@ -27,7 +27,7 @@ SHOP_DATABASES = {"orders": "rds-ha-shop-orders", "billing": "billing-primary"}
 EXTRA_STACKS = ("rds-ha-shop-orders", "rds-ha-shop-billing", "rds-ha-shop-events")
 # A Multi-AZ DB cluster's stack also holds the member lookup (function, role, policy, log group,
 # custom resource).
-MAX_RESOURCES_PER_DATABASE = 50
+MAX_RESOURCES_PER_DATABASE = 50 + SECRET_MODE_RESOURCES
 
 
 class Fleet:

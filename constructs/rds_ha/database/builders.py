@@ -7,13 +7,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    ArnFormat,
+    CfnOutput,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import (
     Deployment,
     Engine,
@@ -71,10 +82,8 @@ class DatabaseBuilders:
             port=self.port,
             publicly_accessible=False,
             multi_az=self.deployment is Deployment.MULTI_AZ_INSTANCE,
-            credentials=rds.Credentials.from_username(
-                common.master_username, encryption_key=self.encryption_key
-            ),
-            manage_master_user_password=True,
+            credentials=self._instance_credentials(common.master_username),
+            manage_master_user_password=self.credentials is CredentialsMode.RDS_MANAGED,
             iam_authentication=True,
             database_name=common.database_name,
             storage_encrypted=True,
@@ -110,6 +119,7 @@ class DatabaseBuilders:
         self.endpoint_address = instance.db_instance_endpoint_address
         self.secret: secretsmanager.ISecret = instance.secret  # type: ignore[assignment]
         self._resource_id_attr = instance.instance_resource_id
+        self._rotate_instance_secret(instance, common.removal_policy)
 
     def _build_cluster(self: HighlyAvailableDatabase, common: CommonSettings) -> None:
         parameter_group = rds.CfnDBClusterParameterGroup(
@@ -132,10 +142,7 @@ class DatabaseBuilders:
             port=self.port,
             publicly_accessible=False,
             master_username=common.master_username,
-            manage_master_user_password=True,
-            master_user_secret=rds.CfnDBCluster.MasterUserSecretProperty(
-                kms_key_id=self.encryption_key.key_arn
-            ),
+            **self._cluster_credentials(common.master_username),
             database_name=common.database_name,
             storage_encrypted=True,
             kms_key_id=self.encryption_key.key_arn,
@@ -160,10 +167,47 @@ class DatabaseBuilders:
         self.cluster = cluster
         self.resource = cluster
         self.endpoint_address = cluster.attr_endpoint_address
-        self.secret = secretsmanager.Secret.from_secret_complete_arn(
-            self, "Secret", cluster.attr_master_user_secret_secret_arn
-        )
         self._resource_id_attr = cluster.attr_db_cluster_resource_id
+        self.secret = self._attach_cluster_secret(cluster, common.removal_policy)
+
+    def _publish(self: HighlyAvailableDatabase, path: str) -> None:
+        values = {
+            "Endpoint": ("endpoint", self.endpoint_address, "writer endpoint address"),
+            "Port": ("port", str(self.port), "port"),
+            "SecretArn": ("secret-arn", self.secret.secret_arn, "master user secret ARN"),
+        }
+        self.parameter_path = path
+        for name, (leaf, value, what) in values.items():
+            ssm.StringParameter(
+                self,
+                f"{name}Parameter",
+                parameter_name=f"{path}/{leaf}",
+                string_value=value,
+                description=f"{self.identifier}: {what}",
+            )
+            CfnOutput(self, name, value=value, description=f"{self.identifier}: {what}")
+
+    def _warn_about_risky_choices(
+        self: HighlyAvailableDatabase, deletion_protection: bool, removal_policy: RemovalPolicy
+    ) -> None:
+        annotations = Annotations.of(self)
+        if self.deployment is Deployment.SINGLE_AZ:
+            annotations.add_warning_v2(
+                "rds-ha:single-az",
+                f"{self.identifier} is single-AZ: no standby, so an instance or AZ failure is an "
+                "outage until RDS replaces the instance. Use it for development only.",
+            )
+        if not deletion_protection:
+            annotations.add_warning_v2(
+                "rds-ha:no-deletion-protection",
+                f"{self.identifier} has deletion protection off: one API call can delete it.",
+            )
+        if removal_policy == RemovalPolicy.DESTROY:
+            annotations.add_warning_v2(
+                "rds-ha:destroy",
+                f"{self.identifier} has removal policy DESTROY: deleting the stack or the "
+                "construct deletes the database with no final snapshot.",
+            )
 
     def _group_id(self: HighlyAvailableDatabase, base: str) -> str:
         """``Parameters`` (``Options``) as existing stacks have it, or with the family

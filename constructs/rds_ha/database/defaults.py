@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 
+from rds_ha.catalog.credentials import DEFAULT_ROTATION_DAYS, CredentialsMode
 from rds_ha.catalog.engines import Deployment, Engine, EngineProfile
 
 ENGINE = Engine.POSTGRES
@@ -37,6 +38,9 @@ DELETION_PROTECTION = True
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 MONITORING_INTERVAL_SECONDS = 60
 MASTER_USERNAME = "rdsha_admin"
+# The mode that admits every feature (read replicas, blue/green): see CredentialsMode.
+CREDENTIALS = CredentialsMode.SECRET
+MASTER_PASSWORD_ROTATION = Duration.days(DEFAULT_ROTATION_DAYS)
 PARAMETER_PATH_ROOT = "/rds-ha"
 
 MIN_BACKUP_RETENTION_DAYS = 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import jsii
 from aws_cdk import (
-    Annotations,
     ArnFormat,
-    CfnOutput,
+    Duration,
     RemovalPolicy,
     Stack,
 )
@@ -16,9 +16,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import (
     PROFILES,
     Deployment,
@@ -27,6 +27,7 @@ from rds_ha.catalog.engines import (
 )
 from rds_ha.database import defaults
 from rds_ha.database.builders import CommonSettings, DatabaseBuilders
+from rds_ha.database.credentials import DatabaseCredentials
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.database.metrics import DatabaseMetrics
 from rds_ha.database.validation import coerce_choice, database_problems
@@ -36,7 +37,8 @@ from rds_ha.errors import ConfigurationError
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
 
 
-class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
+@jsii.implements(ec2.IConnectable)
+class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMetrics, Construct):
     """An Amazon RDS database in its safe, highly available configuration.
 
     Every argument is optional but ``vpc``; the defaults are the HA configuration:
@@ -88,9 +90,25 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
     :param encryption_key: customer-managed key for storage, Performance Insights, logs and the
         secret. Default: a new key with yearly rotation, kept when the stack is deleted. A key
         passed in must let CloudWatch Logs use it for ``/aws/rds/*`` log groups.
-    :param master_username: Default: ``rdsha_admin``. The password is generated, kept in
-        Secrets Manager and rotated by RDS every 7 days (no Lambda, so it works in isolated
-        subnets).
+    :param master_username: Default: ``rdsha_admin``.
+    :param credentials: who keeps the master password. Default: ``CredentialsMode.SECRET``: a
+        generated password in a Secrets Manager secret of the stack's own (under the database
+        key, attached to the database, kept when the stack is deleted), rotated by the Secrets
+        Manager single-user rotation function (aws-cdk-lib's ``add_rotation_single_user``), which
+        runs in the database's subnets and reaches Secrets Manager through the VPC's interface
+        endpoint. It admits every feature: read replicas, the cross-region replica, blue/green
+        upgrades, RDS Proxy. ``CredentialsMode.RDS_MANAGED``: RDS keeps and rotates the
+        password itself (``ManageMasterUserPassword``, every 7 days, no function or endpoint),
+        but RDS then refuses read replicas and blue/green deployments of the database (rules
+        ``secrets.managed-password-no-read-replica`` and ``-no-blue-green``).
+    :param master_password_rotation: how often the rotation function changes the master
+        password (``credentials=SECRET``), 1-1000 days. Default: 30 days.
+    :param secrets_manager_endpoint: the VPC's Secrets Manager interface endpoint, for the
+        rotation function. Default: one created for the VPC by the first database that needs it
+        and shared by the app's others in that VPC (one per service per VPC, see
+        ``create_secrets_manager_endpoint``).
+    :param create_secrets_manager_endpoint: Default: true. With false and no endpoint given,
+        the VPC must resolve Secrets Manager's name itself (an endpoint made elsewhere, or NAT).
     :param database_name: initial database. Default: none (the engine's default database).
     :param port: Default: 15432 (PostgreSQL) or 13306 (MySQL, MariaDB), not the engine default.
     :param parameters: engine parameters merged over rds-ha's defaults (TLS enforced, slow-query
@@ -125,6 +143,10 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         encryption_key: kms.IKey | None = None,
         master_username: str = defaults.MASTER_USERNAME,
+        credentials: CredentialsMode = defaults.CREDENTIALS,
+        master_password_rotation: Duration = defaults.MASTER_PASSWORD_ROTATION,
+        secrets_manager_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
+        create_secrets_manager_endpoint: bool = True,
         database_name: str | None = None,
         port: int | None = None,
         parameters: Mapping[str, str] | None = None,
@@ -139,6 +161,11 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         # defaults stand in for it only to work out the remaining settings.
         known_engine, engine_problem = coerce_choice("engine", engine, Engine)
         known_deployment, deployment_problem = coerce_choice("deployment", deployment, Deployment)
+        known_credentials, credentials_problem = coerce_choice(
+            "credentials", credentials, CredentialsMode
+        )
+        self.credentials: CredentialsMode = known_credentials or defaults.CREDENTIALS
+        self.master_password_rotation = master_password_rotation
         self.engine = known_engine or defaults.ENGINE
         self.deployment = known_deployment or defaults.DEPLOYMENT
         self.profile: EngineProfile = PROFILES[self.engine]
@@ -171,7 +198,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
             else self.profile.instance_log_types
         )
 
-        problems = [p for p in (engine_problem, deployment_problem) if p]
+        problems = [p for p in (engine_problem, deployment_problem, credentials_problem) if p]
         problems += database_problems(
             engine=known_engine,
             deployment=known_deployment,
@@ -191,6 +218,8 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
             auto_minor_version_upgrade=auto_minor_version_upgrade,
             allow_major_version_upgrade=allow_major_version_upgrade,
             parameter_groups_by_major=parameter_groups_by_major,
+            credentials=known_credentials,
+            master_password_rotation_days=_whole_days(master_password_rotation),
         )
         if problems:
             raise ConfigurationError(self.node.path, problems)
@@ -205,7 +234,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
             description=f"{self.identifier}: database access (no ingress unless granted)",
             allow_all_outbound=False,
         )
-        self.connections = ec2.Connections(
+        self._connections = ec2.Connections(
             security_groups=[self.security_group], default_port=ec2.Port.tcp(self.port)
         )
         self.subnet_group = rds.SubnetGroup(
@@ -216,6 +245,13 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
             vpc_subnets=vpc_subnets
             or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             removal_policy=defaults.RETAIN_NAMED,
+        )
+        self._vpc = vpc
+        self._vpc_subnets = vpc_subnets or ec2.SubnetSelection(
+            subnet_type=ec2.SubnetType.PRIVATE_ISOLATED
+        )
+        self.secrets_manager_endpoint = self._create_secrets_manager_endpoint(
+            secrets_manager_endpoint, create_secrets_manager_endpoint
         )
         self.log_groups = self._create_log_groups(log_retention)
         self.monitoring_role = iam.Role(
@@ -277,46 +313,14 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
             for log_type in self.log_types
         }
 
-    def _publish(self, path: str) -> None:
-        values = {
-            "Endpoint": ("endpoint", self.endpoint_address, "writer endpoint address"),
-            "Port": ("port", str(self.port), "port"),
-            "SecretArn": ("secret-arn", self.secret.secret_arn, "master user secret ARN"),
-        }
-        self.parameter_path = path
-        for name, (leaf, value, what) in values.items():
-            ssm.StringParameter(
-                self,
-                f"{name}Parameter",
-                parameter_name=f"{path}/{leaf}",
-                string_value=value,
-                description=f"{self.identifier}: {what}",
-            )
-            CfnOutput(self, name, value=value, description=f"{self.identifier}: {what}")
-
-    def _warn_about_risky_choices(
-        self, deletion_protection: bool, removal_policy: RemovalPolicy
-    ) -> None:
-        annotations = Annotations.of(self)
-        if self.deployment is Deployment.SINGLE_AZ:
-            annotations.add_warning_v2(
-                "rds-ha:single-az",
-                f"{self.identifier} is single-AZ: no standby, so an instance or AZ failure is an "
-                "outage until RDS replaces the instance. Use it for development only.",
-            )
-        if not deletion_protection:
-            annotations.add_warning_v2(
-                "rds-ha:no-deletion-protection",
-                f"{self.identifier} has deletion protection off: one API call can delete it.",
-            )
-        if removal_policy == RemovalPolicy.DESTROY:
-            annotations.add_warning_v2(
-                "rds-ha:destroy",
-                f"{self.identifier} has removal policy DESTROY: deleting the stack or the "
-                "construct deletes the database with no final snapshot.",
-            )
-
     # --- public API ------------------------------------------------------------------------
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The database's security group and port (``ec2.IConnectable``), e.g.
+        ``database.connections.allow_default_port_from(app)`` or
+        ``app.connections.allow_to_default_port(database)``."""
+        return self._connections
 
     @property
     def endpoint_port(self) -> int:
@@ -391,3 +395,10 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseMetrics, Construct):
         self.connections.allow_default_port_from(
             other, description or f"Connections to {self.identifier}"
         )
+
+
+def _whole_days(duration: Duration) -> int | float:
+    """A rotation interval in days (fractional when it is not whole days; tokens pass)."""
+    if not isinstance(duration, Duration):
+        return -1
+    return duration.to_seconds() / 86400

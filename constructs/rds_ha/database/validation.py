@@ -12,6 +12,12 @@ from typing import TypeVar
 
 from aws_cdk import Token
 
+from rds_ha.catalog.credentials import (
+    DEFAULT_ROTATION_DAYS,
+    MAX_ROTATION_DAYS,
+    MIN_ROTATION_DAYS,
+    CredentialsMode,
+)
 from rds_ha.catalog.engines import (
     PROFILES,
     Deployment,
@@ -84,6 +90,8 @@ def database_problems(
     auto_minor_version_upgrade: object = True,
     allow_major_version_upgrade: object = False,
     parameter_groups_by_major: object = False,
+    credentials: CredentialsMode | None = CredentialsMode.SECRET,
+    master_password_rotation_days: float | None = DEFAULT_ROTATION_DAYS,
 ) -> list[str]:
     """Every problem with these settings, or an empty list. ``engine`` or ``deployment`` is None
     when it was itself invalid (already reported): the checks that depend on it are skipped, and
@@ -188,6 +196,18 @@ def database_problems(
         )
     if profile is not None:
         problems += parameter_problems(profile, parameters)
+    if (
+        credentials is CredentialsMode.SECRET
+        and master_password_rotation_days is not None
+        and not (
+            float(master_password_rotation_days).is_integer()
+            and MIN_ROTATION_DAYS <= master_password_rotation_days <= MAX_ROTATION_DAYS
+        )
+    ):
+        problems.append(
+            f"master_password_rotation_days={master_password_rotation_days:g}: must be whole "
+            f"days, {MIN_ROTATION_DAYS}-{MAX_ROTATION_DAYS} (Secrets Manager's rotation schedule)"
+        )
     return problems
 
 

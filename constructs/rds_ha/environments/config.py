@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import Field
 
+from rds_ha.catalog.credentials import DEFAULT_ROTATION_DAYS, CredentialsMode
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.validation import database_problems
@@ -70,6 +71,17 @@ class EnvironmentConfig(_Strict):
     database_identifier: str | None = None
     database_name: str | None = None
     master_username: str = defaults.MASTER_USERNAME
+    credentials: CredentialsMode = Field(
+        default=defaults.CREDENTIALS,
+        description="'secret': a Secrets Manager secret of the stack's own, rotated by a "
+        "rotation function (admits read replicas and blue/green); 'rds-managed': RDS keeps "
+        "and rotates the password (ManageMasterUserPassword), no replicas, no blue/green.",
+    )
+    master_password_rotation_days: int = Field(
+        default=DEFAULT_ROTATION_DAYS,
+        description="How often the rotation function changes the master password "
+        "(credentials = 'secret'), 1-1000.",
+    )
     auto_minor_version_upgrade: bool = True
     allow_major_version_upgrade: bool = Field(
         default=False, description="Set for the deploy that changes the major version only."
@@ -141,6 +153,8 @@ class EnvironmentConfig(_Strict):
             auto_minor_version_upgrade=self.auto_minor_version_upgrade,
             allow_major_version_upgrade=self.allow_major_version_upgrade,
             parameter_groups_by_major=self.parameter_groups_by_major,
+            credentials=self.credentials,
+            master_password_rotation_days=self.master_password_rotation_days,
         )
         if self.log_retention_days not in defaults.LOG_RETENTION_BY_DAYS:
             problems.append(
@@ -221,6 +235,8 @@ class EnvironmentConfig(_Strict):
             "deletion_protection": self.deletion_protection,
             "removal_policy": REMOVAL_POLICIES[self.effective_removal_policy],
             "master_username": self.master_username,
+            "credentials": self.credentials,
+            "master_password_rotation": Duration.days(self.master_password_rotation_days),
             "database_name": self.database_name,
             "port": self.port,
             "parameters": self.parameters,

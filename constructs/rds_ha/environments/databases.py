@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import Deployment, Engine
 from rds_ha.environments.tables import AlarmOverride, _Strict
 
@@ -81,6 +82,8 @@ class DatabaseConfig(_Strict):
     )
     database_name: str | None = None
     master_username: str | None = None
+    credentials: CredentialsMode | None = None
+    master_password_rotation_days: int | None = None
     port: int | None = None
     monitoring_interval_seconds: int | None = None
     log_retention_days: int | None = None

@@ -167,7 +167,10 @@ class DatabaseAlarms(Construct):
             enabled=True,
         )
         # RDS checks that the source exists and that it may publish when the subscription is made.
-        subscription.node.add_dependency(self.database.resource)
+        # The database resource itself, not its children (the secret and its rotation).
+        subscription.node.add_dependency(
+            self.database.resource.node.default_child or self.database.resource
+        )
         policy = self.topic.node.try_find_child("Policy")
         if policy is not None:
             subscription.node.add_dependency(policy)
