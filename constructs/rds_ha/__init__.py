@@ -2,7 +2,7 @@
 
 The public API: every construct and type a CDK app needs is importable from here.
 
-- The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``.
+- The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``, ``CredentialsMode``.
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
@@ -36,6 +36,7 @@ _LAZY = {
     "AppConfig": "rds_ha.environments.loading",
     "ClusterMemberLookup": "rds_ha.monitoring.cluster_member_lookup",
     "ConfigurationError": "rds_ha.errors",
+    "CredentialsMode": "rds_ha.catalog.credentials",
     "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
     "DatabaseBackups": "rds_ha.backups.database_backups",
     "Deployment": "rds_ha.catalog.engines",
@@ -82,6 +83,7 @@ __all__ = [
     "AppConfig",
     "ClusterMemberLookup",
     "ConfigurationError",
+    "CredentialsMode",
     "CrossRegionReadReplica",
     "DatabaseAlarms",
     "DatabaseBackups",
