@@ -67,6 +67,12 @@ def cloudwatch(aws: None) -> Any:
     return boto3.client("cloudwatch", region_name=REGION)
 
 
+def moto_key(region: str = REGION) -> str:
+    """A KMS key moto knows (it checks a master secret's key when it describes the secret; the
+    storage key it takes as given), for tests that give a database an RDS-managed secret."""
+    return boto3.client("kms", region_name=region).create_key()["KeyMetadata"]["Arn"]
+
+
 def create_instance(rds: Any, identifier: str = "orders-db", **overrides: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
         "DBInstanceIdentifier": identifier,

@@ -17,7 +17,7 @@ from rds_ha.cli.app import app, hoist_global_options
 from rds_ha.cli.context import CliContext
 from rds_ha.cli.output import Timing
 
-from .conftest import KMS_KEY, create_cluster, create_instance, instance_ids, plain
+from .conftest import KMS_KEY, create_cluster, create_instance, instance_ids, moto_key, plain
 
 COMMANDS = [
     "doctor",
@@ -296,7 +296,7 @@ def _assert_timed(report: dict) -> None:
 
 
 def test_snapshot_and_restore_report_start_end_and_duration(rds, invoke):
-    create_instance(rds)
+    create_instance(rds, KmsKeyId=moto_key())
 
     snapshot = invoke("--output", "json", "snapshot", "orders-db", "--snapshot-id", "s1")
     restore = invoke(

@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .conftest import REGION, create_instance
+from .conftest import REGION, create_instance, moto_key
 
 BIN = Path(sys.executable).parent
 
@@ -78,7 +78,7 @@ def rds_ha(url: str, *args: str) -> subprocess.CompletedProcess:
 def test_doctor_restore_and_scale_up_through_the_console_script(moto_server, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     rds = boto3.client("rds", region_name=REGION)
-    create_instance(rds)
+    create_instance(rds, KmsKeyId=moto_key())
 
     doctor = rds_ha(
         moto_server, "--output", "json", "doctor", "orders-db", "--skip", "pending-maintenance"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from .conftest import KMS_KEY, REGION, create_instance, instance_ids, plain
+from .conftest import KMS_KEY, REGION, create_instance, instance_ids, moto_key, plain
 
 ARN = "arn:aws:rds:us-east-1:123456789012:db:orders-db"
 EARLIEST = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
@@ -21,7 +21,8 @@ def test_restore_latest_creates_an_instance_configured_like_the_source(rds, invo
     # moto accepts any restore time (it models no restore window) and copies the whole source
     # into the new instance whatever is passed, so this shows the flow end to end; the window
     # checks and the parameters sent are tested with a Stubber below.
-    source = create_instance(rds)
+    key = moto_key()
+    source = create_instance(rds, KmsKeyId=key)
 
     result = invoke(
         "--output",
@@ -38,7 +39,9 @@ def test_restore_latest_creates_an_instance_configured_like_the_source(rds, invo
     restored = rds.describe_db_instances(DBInstanceIdentifier="orders-restored")["DBInstances"][0]
     assert restored["MultiAZ"] is True
     assert restored["DeletionProtection"] is True
-    assert restored["KmsKeyId"] == KMS_KEY
+    assert restored["KmsKeyId"] == key
+    # Its own master secret, managed by RDS, under the source's key (the source had none).
+    assert restored["MasterUserSecret"]["KmsKeyId"] == key
     assert restored["DBInstanceClass"] == source["DBInstanceClass"]
     assert restored["VpcSecurityGroups"] == source["VpcSecurityGroups"]
     assert (
@@ -278,8 +281,8 @@ EXPECTED_RESTORE = {
     "BackupRetentionPeriod": 14,
     "PreferredBackupWindow": "03:00-03:30",
     "CACertificateIdentifier": "rds-ca-rsa2048-g1",
-    "ManageMasterUserPassword": True,
-    "MasterUserSecretKmsKeyId": SECRET_KEY,
+    # No ManageMasterUserPassword: on a restore it "Applies to RDS for Oracle only" (moto takes
+    # it anyway); the new instance gets its own managed secret afterwards (FOLLOW_UP).
     # Reserved aws: keys are dropped: RDS rejects them (moto accepts them, so only a stub shows it).
     "Tags": [{"Key": "team", "Value": "orders"}],
 }
@@ -292,6 +295,8 @@ FOLLOW_UP = {
     "MonitoringInterval": 60,
     "MonitoringRoleArn": MONITORING_ROLE,
     "PreferredMaintenanceWindow": "sun:05:00-sun:05:30",
+    "ManageMasterUserPassword": True,
+    "MasterUserSecretKmsKeyId": SECRET_KEY,
 }
 STACK_TAGS = [
     {"Key": "aws:cloudformation:stack-name", "Value": "Prod-Database"},
@@ -308,6 +313,8 @@ def _restored(**changes) -> dict:
         "MonitoringInterval": 0,
         "PreferredMaintenanceWindow": "mon:09:00-mon:09:30",
     }
+    # A restore makes no master secret (see EXPECTED_RESTORE).
+    del restored["MasterUserSecret"]
     return {"DBInstances": [restored | changes]}
 
 
@@ -365,6 +372,7 @@ def test_restore_reports_every_setting_the_new_instance_lacks(invoke, use_client
             PerformanceInsightsEnabled=True,
             MonitoringInterval=60,
             PreferredMaintenanceWindow="sun:05:00-sun:05:30",
+            MasterUserSecret={"SecretArn": "arn:secret:rds!db-2", "KmsKeyId": SECRET_KEY},
         ),
         None,
     )

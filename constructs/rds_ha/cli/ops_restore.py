@@ -132,9 +132,9 @@ RESTORED: tuple[Carried, ...] = (
     Carried("NetworkType", _key("NetworkType")),
     Carried("LicenseModel", _key("LicenseModel")),
     Carried("EngineLifecycleSupport", _key("EngineLifecycleSupport")),
-    # An RDS-managed master secret: the new instance gets its own, under the same KMS key.
-    Carried("ManageMasterUserPassword", lambda raw: True if raw.get("MasterUserSecret") else None),
-    Carried("MasterUserSecretKmsKeyId", _inner("MasterUserSecret", "KmsKeyId")),
+    # Not ManageMasterUserPassword: on RestoreDBInstanceToPointInTime (and ...FromDBSnapshot)
+    # it "Applies to RDS for Oracle only" (the RDS API reference, as botocore's model carries
+    # it); see credentials_follow_up.
 )
 
 
@@ -176,7 +176,30 @@ def follow_up_parameters(source: Database, restored: Raw) -> dict[str, Any]:
         c.param: wanted[c.param]
         for c in FOLLOW_UP
         if c.param in wanted and c.read(restored) != wanted[c.param]
-    }
+    } | credentials_follow_up(source.raw, restored)
+
+
+def secret_key_of(source: Raw) -> str | None:
+    """The key for the new instance's master secret: the source's master secret's key when RDS
+    manages it (credentials = "rds-managed"), else the source's storage key, which encrypts
+    the stack's own secret too (credentials = "secret")."""
+    return (source.get("MasterUserSecret") or {}).get("KmsKeyId") or source.get("KmsKeyId")
+
+
+def credentials_follow_up(source: Raw, restored: Raw) -> dict[str, Any]:
+    """A master secret of the new instance's own, managed by RDS, whatever the source's mode.
+
+    A restored instance has the source's master password as of the restore point, which
+    rotation (by RDS, or by the stack's rotation function) may have changed since, and no
+    secret: RDS does not carry ManageMasterUserPassword over on a restore (it "Applies to RDS
+    for Oracle only" there). ModifyDBInstance turns management on for any engine ("If the DB
+    instance doesn't manage the master user password with Amazon Web Services Secrets Manager,
+    you can turn on this management"), which sets a new password that only the new secret
+    holds."""
+    if restored.get("MasterUserSecret"):
+        return {}
+    key = secret_key_of(source)
+    return {"ManageMasterUserPassword": True} | ({"MasterUserSecretKmsKeyId": key} if key else {})
 
 
 # --- restore window ------------------------------------------------------------------------------
@@ -290,11 +313,13 @@ def plan_restore(source: Database, params: dict, window: RestoreWindow) -> Plan:
         "carry over: " + ", ".join(p for p in params if p not in _NOT_SETTINGS and p != "Tags"),
         "wait until the new instance is available",
     ]
-    if follow_up:
-        steps.append(
-            "then apply what a restore cannot set (modify-db-instance, applied immediately): "
-            + ", ".join(follow_up)
-        )
+    follow_up["ManageMasterUserPassword"] = True
+    steps.append(
+        "then apply what a restore cannot set (modify-db-instance, applied immediately): "
+        + ", ".join(follow_up)
+        + "; the master password becomes a new one in a secret RDS manages for the new "
+        f"instance, under key {secret_key_of(raw) or 'aws/secretsmanager'}"
+    )
     steps.append("check every carried-over setting on the new instance")
     return Plan(
         action=f"restore {source.identifier} as of {when} into "
@@ -358,4 +383,6 @@ def verify_restored(source: Database, restored: Raw) -> list[str]:
         actual = carried.read(restored)
         if actual != expected:
             mismatches.append(f"{carried.param}: source {expected!r}, restored {actual!r}")
+    if not restored.get("MasterUserSecret"):
+        mismatches.append("MasterUserSecret: the restored instance has no master secret")
     return mismatches
