@@ -348,8 +348,14 @@ def test_switching_dev_to_secret_changes_the_database_in_place(
     assert [f for f in findings if f.unsafe] == []
     database = {f.property for f in findings if f.resource_type == DB_INSTANCE and f.property}
     # What CloudFormation sends to RDS: ModifyDBInstance with ManageMasterUserPassword=false
-    # and the new MasterUserPassword (in place, no outage; RDS deletes its managed secret).
-    assert database == {"ManageMasterUserPassword", "MasterUserPassword", "MasterUserSecret"}
+    # and the new MasterUserPassword (in place, no outage; RDS deletes its managed secret), and
+    # the tag naming the new secret.
+    assert database == {
+        "ManageMasterUserPassword",
+        "MasterUserPassword",
+        "MasterUserSecret",
+        "Tags",
+    }
 
 
 def test_switching_dev_back_to_rds_managed_leaves_the_secret_behind_and_says_so(

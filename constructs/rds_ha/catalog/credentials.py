@@ -18,6 +18,10 @@ class CredentialsMode(StrEnum):
     database and blue/green deployments of it (rule ``secrets.managed-password-*``)."""
 
 
+# The tag on the DB instance or cluster naming its master secret with credentials = "secret"
+# (RDS's own MasterUserSecret names it with "rds-managed"); the CLI reads it.
+MASTER_SECRET_TAG = "rds-ha:master-secret-arn"
+
 # Secrets Manager's rotation schedule, AutomaticallyAfterDays: 1-1000 days (AWS::SecretsManager::
 # RotationSchedule RotationRules; Secrets Manager user guide, "Rotation schedules").
 MIN_ROTATION_DAYS = 1

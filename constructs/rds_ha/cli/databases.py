@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rds_ha.catalog.credentials import MASTER_SECRET_TAG
 from rds_ha.cli.errors import UnsafeOperationError
 
 INSTANCE = "instance"
@@ -58,6 +59,16 @@ class Database:
     @property
     def engine(self) -> str:
         return self.raw.get("Engine", "")
+
+    @property
+    def master_secret_arn(self) -> str | None:
+        """The master user's secret: RDS's own (credentials = "rds-managed"), or the stack's,
+        named by the tag the construct writes (credentials = "secret")."""
+        managed = (self.raw.get("MasterUserSecret") or {}).get("SecretArn")
+        if managed:
+            return managed
+        tags = {t.get("Key"): t.get("Value") for t in self.raw.get("TagList") or []}
+        return tags.get(MASTER_SECRET_TAG)
 
     @property
     def instance_class(self) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rds_ha.catalog.credentials import MASTER_SECRET_TAG
 from rds_ha.cli.databases import CLUSTER, INSTANCE, find_database
 from rds_ha.cli.errors import UnsafeOperationError
 from rds_ha.cli.ops_probe import (
@@ -150,7 +151,7 @@ def database_endpoint(rds: Any, db_id: str) -> Endpoint:
         database=raw.get(name_key),
         # Multi-AZ DB clusters do not offer IAM database authentication in this project.
         iam_auth=database.kind == INSTANCE and bool(raw.get("IAMDatabaseAuthenticationEnabled")),
-        secret_arn=(raw.get("MasterUserSecret") or {}).get("SecretArn"),
+        secret_arn=database.master_secret_arn,
     )
 
 
@@ -217,8 +218,9 @@ def choose_target(
     secret_arn = secret_arn or (endpoint.secret_arn if auth is Auth.SECRET else None)
     if auth is Auth.SECRET and not secret_arn:
         problems.append(
-            f"{endpoint.source} {endpoint.name} has no master secret that RDS manages and "
-            "IAM authentication is not available: pass --secret-arn."
+            f"{endpoint.source} {endpoint.name} has no master secret (RDS's, or one named by "
+            f"its tag {MASTER_SECRET_TAG}) and IAM authentication is not available: pass "
+            "--secret-arn."
         )
     if auth is not Auth.SECRET and secret_arn:
         problems.append(f"--secret-arn is for --auth secret, not --auth {auth.value}.")

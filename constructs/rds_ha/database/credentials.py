@@ -22,7 +22,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 
-from rds_ha.catalog.credentials import CredentialsMode
+from rds_ha.catalog.credentials import MASTER_SECRET_TAG, CredentialsMode
 from rds_ha.catalog.engines import Engine
 from rds_ha.database import defaults
 from rds_ha.database.endpoints import interface_endpoint_of
@@ -63,6 +63,9 @@ class DatabaseCredentials:
             return
         assert self._master_secret is not None and instance.secret is not None
         self._keep_secret(self._master_secret, removal)
+        resource = instance.node.default_child
+        assert isinstance(resource, rds.CfnDBInstance)
+        resource.tags.set_tag(MASTER_SECRET_TAG, self._master_secret.secret_arn)
         self.secret_rotation = self._rotate(instance.secret)
 
     def _instance_credentials(self: HighlyAvailableDatabase, username: str) -> rds.Credentials:
@@ -201,6 +204,7 @@ class DatabaseCredentials:
                 self, "Secret", cluster.attr_master_user_secret_secret_arn
             )
         self._keep_secret(self._cluster_secret, removal)
+        cluster.tags.set_tag(MASTER_SECRET_TAG, self._cluster_secret.secret_arn)
         # Attached, the secret carries the cluster's host, port and engine for the rotation
         # function (and for clients).
         attached = self._cluster_secret.attach(_ClusterSecretTarget(cluster))
