@@ -145,7 +145,10 @@ def test_rotation_runs_in_the_isolated_subnets_through_the_secrets_manager_endpo
     names = set()
     for application in applications.values():
         parameters = application["Properties"]["Parameters"]
-        assert json.dumps({"Ref": endpoint_id}) in json.dumps(parameters["endpoint"])
+        # Secrets Manager's own name, which the endpoint's private DNS resolves in the VPC.
+        assert "vpce" not in json.dumps(parameters["endpoint"])
+        assert "https://secretsmanager.eu-west-1." in json.dumps(parameters["endpoint"])
+        assert endpoint_id in application["DependsOn"]
         assert "VpcdbSubnet" in json.dumps(parameters["vpcSubnetIds"])
         assert "Key" in json.dumps(parameters["kmsKeyArn"])
         names.add(parameters["functionName"])

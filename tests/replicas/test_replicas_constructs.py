@@ -27,6 +27,7 @@ from synth_helpers import (
 
 from rds_ha import (
     ConfigurationError,
+    CredentialsMode,
     CrossRegionReadReplica,
     DatabaseAlarms,
     Deployment,
@@ -75,7 +76,8 @@ class Built:
         )
         staging = load_config(DEFAULT_CONFIG_PATH).environments["staging"]
         # Staging with its automated backups replicated to its DR region, the DR key's ARN
-        # configured (the second deploy), and a read replica there: opt-in settings.
+        # configured (the second deploy), and a read replica there: opt-in settings. A read
+        # replica needs credentials = "secret" (RDS refuses one of an "rds-managed" source).
         backups = {
             "replicate_automated_backups": True,
             "automated_backup_replication_key_arn": STAGING_DR_KEY_ARN,
@@ -84,6 +86,7 @@ class Built:
             update={
                 "backups": staging.backups.model_copy(update=backups),
                 "replicas": staging.replicas.model_copy(update={"cross_region": True}),
+                "credentials": CredentialsMode.SECRET,
             }
         )
         self.staging = DatabaseStack(self.app, config=staging)

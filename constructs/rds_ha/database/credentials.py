@@ -137,10 +137,16 @@ class DatabaseCredentials:
             automatically_after=self.master_password_rotation,
             vpc=self._vpc,
             exclude_characters=_EXCLUDE_CHARACTERS,
-            endpoint=self.secrets_manager_endpoint,
             vpc_subnets=self._vpc_subnets,
             security_group=security_group,
         )
+        # No endpoint option: with one, aws-cdk-lib passes the function
+        # https://<endpoint id>.secretsmanager.<region>.<suffix>, which is not one of the
+        # endpoint's DNS names (those are vpce-<id>-<suffix>.secretsmanager.<region>.vpce.
+        # amazonaws.com). The endpoint's private DNS makes Secrets Manager's own name resolve to
+        # it in the VPC; the function is created once the endpoint exists.
+        if self.secrets_manager_endpoint is not None:
+            rotation.node.add_dependency(self.secrets_manager_endpoint)
         # The function's name from the identifier (unique in the account and region), not from
         # the construct path, which a CDK Pipelines stage changes (a new function each time).
         application = rotation.node.default_child

@@ -10,6 +10,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import Field
 
+from rds_ha.catalog.aws_rules import Features, combination_problems
 from rds_ha.catalog.credentials import DEFAULT_ROTATION_DAYS, CredentialsMode
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
@@ -175,6 +176,7 @@ class EnvironmentConfig(_Strict):
             dr_region=self.backups.dr_region,
             backup_retention_days=self.backup_retention_days,
         )
+        problems += combination_problems(self.features)
         problems += self.resilience.problems(
             production=self.is_production,
             engine=self.engine,
@@ -209,6 +211,23 @@ class EnvironmentConfig(_Strict):
             if not (class_reported and problem.startswith("instance_class="))
         ]
         return problems
+
+    @property
+    def features(self) -> Features:
+        """This database and what is built around it, as the rulebook reads them."""
+        return Features(
+            engine=self.engine,
+            deployment=self.deployment,
+            credentials=self.credentials,
+            read_replicas=self.replicas.count if isinstance(self.replicas.count, int) else 0,
+            cross_region_replica=self.replicas.cross_region,
+            proxy=self.resilience.wants_proxy(
+                production=self.is_production, deployment=self.deployment
+            ),
+            backup_replication=self.backups.replicate_automated_backups,
+            game_day=self.resilience.game_day,
+            backup_retention_days=self.backup_retention_days,
+        )
 
     # --- construct properties --------------------------------------------------------------
 

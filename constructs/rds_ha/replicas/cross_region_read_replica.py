@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from rds_ha.catalog.aws_rules import Features, combination_problems
 from rds_ha.database import defaults
 from rds_ha.database.builders import enhanced_monitoring_policy
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
@@ -84,6 +85,14 @@ class CrossRegionReadReplica(Construct):
             backup_retention_days=source.backup_retention_days,
             instance_class=instance_class,
             source_identifier=source.identifier,
+        )
+        problems += combination_problems(
+            Features(
+                engine=source.engine,
+                deployment=source.deployment,
+                credentials=source.credentials,
+                cross_region_replica=True,
+            )
         )
         for what, value in (
             ("region", stack.region),

@@ -17,6 +17,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from rds_ha.catalog.aws_rules import Features, combination_problems
 from rds_ha.catalog.engines import Deployment
 from rds_ha.catalog.instance_classes import Capacity
 from rds_ha.database import defaults
@@ -84,6 +85,15 @@ class ReadReplicas(Construct):
             deployment=database.deployment,
             source_identifier=database.identifier,
         )
+        if isinstance(count, int):
+            problems += combination_problems(
+                Features(
+                    engine=database.engine,
+                    deployment=database.deployment,
+                    credentials=database.credentials,
+                    read_replicas=count,
+                )
+            )
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.replicas: list[rds.DatabaseInstanceReadReplica] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from rds_ha.catalog import instance_classes
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.catalog.engines import Deployment
 from rds_ha.catalog.instance_classes import Capacity
 
@@ -34,8 +35,11 @@ def replica_problems(
     problems: list[str] = []
     if not isinstance(count, int) or not 0 <= count <= MAX_READ_REPLICAS:
         problems.append(
-            f"{prefix}count={count!r}: must be 0-{MAX_READ_REPLICAS} (RDS's read replicas per "
-            "source DB instance)"
+            cite(
+                "replica.max-per-source",
+                f"{prefix}count={count!r}: must be 0-{MAX_READ_REPLICAS} (RDS's read replicas "
+                "per source DB instance)",
+            )
         )
         return problems
     if deployment is Deployment.MULTI_AZ_CLUSTER and count:
@@ -147,9 +151,12 @@ def cross_region_problems(
         # isn't supported."
         # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html)
         problems.append(
-            f"{prefix}cross_region=true: RDS has no cross-region read replica of a Multi-AZ DB "
-            "cluster (deployment='multi-az-cluster'); allowed with deployment "
-            "'multi-az-instance' or 'single-az'"
+            cite(
+                "replica.no-cross-region-from-cluster",
+                f"{prefix}cross_region=true: RDS has no cross-region read replica of a Multi-AZ "
+                "DB cluster (deployment='multi-az-cluster'); allowed with deployment "
+                "'multi-az-instance' or 'single-az'",
+            )
         )
     if engine is not None and engine not in CROSS_REGION_ENGINES:
         problems.append(
@@ -160,8 +167,11 @@ def cross_region_problems(
     # backups enabled, that is, its backup retention period must be greater than 0".
     if backup_retention_days is not None and backup_retention_days < 1:
         problems.append(
-            f"{prefix}cross_region=true: backup_retention_days={backup_retention_days}: the "
-            "source of a read replica needs automated backups; allowed: 1-35"
+            cite(
+                "replica.source-needs-backups",
+                f"{prefix}cross_region=true: backup_retention_days={backup_retention_days}: the "
+                "source of a read replica needs automated backups; allowed: 1-35",
+            )
         )
     if instance_class is not None and instance_classes.lookup(instance_class) is None:
         problems.append(
