@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.errors import ConfigurationError
 from stacks.config import DEFAULT_CONFIG_PATH, parse_config
 
@@ -45,7 +46,9 @@ def test_every_backups_problem_is_listed_at_once_with_field_value_and_allowed_ra
         dr_region="eu-west-1",
     )
     assert problems == [
-        "[staging] backups.continuous_retention_days=36: must be 1-35 days",
+        # An AWS limit: the problem names its rule (rds_ha.catalog.aws_rules).
+        "[staging] backups."
+        + cite("backup.continuous-retention", "continuous_retention_days=36: must be 1-35 days"),
         "[staging] backups.continuous_retention_days=36: must equal the database's "
         "backup_retention_days (14); AWS Backup's continuous backup takes over the RDS automated "
         "backups and their retention (leave it unset to use backup_retention_days)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.database.windows import MINUTES_PER_DAY, _overlaps, parse_backup_window
 
 # AWS Backup keeps continuous backups (point-in-time restore) for at most 35 days.
@@ -50,12 +51,15 @@ def backup_problems(
     problems = (
         []
         if continuous_retention_days == database_backup_retention_days
-        else days_problems(
-            "continuous_retention_days",
-            continuous_retention_days,
-            1,
-            MAX_CONTINUOUS_RETENTION_DAYS,
-        )
+        else [
+            cite("backup.continuous-retention", problem)
+            for problem in days_problems(
+                "continuous_retention_days",
+                continuous_retention_days,
+                1,
+                MAX_CONTINUOUS_RETENTION_DAYS,
+            )
+        ]
     )
     problems += _continuous_problems(continuous_retention_days, database_backup_retention_days)
     problems += days_problems("daily_retention_days", daily_retention_days, 1, MAX_RETENTION_DAYS)

@@ -113,6 +113,145 @@ _RULES: tuple[Rule, ...] = (
     ),
 )
 
+_BACKUP = "https://docs.aws.amazon.com/aws-backup/latest/devguide"
+_FIS = "https://docs.aws.amazon.com/fis/latest/userguide"
+
+_RULES += (
+    # --- Multi-AZ DB clusters ----------------------------------------------------------------
+    Rule(
+        id="cluster.engines",
+        page=f"{_UG}/multi-az-db-clusters-concepts.html",
+        says="Multi-AZ DB clusters are supported only for the MySQL and PostgreSQL DB engines.",
+        fix="deployment = 'multi-az-instance' for MariaDB",
+    ),
+    Rule(
+        id="cluster.no-snapshot-copy",
+        page=f"{_UG}/multi-az-db-clusters-concepts.Limitations.html",
+        says="Multi-AZ DB clusters don't support the following features: ... Copying a snapshot "
+        "of a Multi-AZ DB cluster",
+        fix="protect the cluster in a second region another way (its snapshots cannot be "
+        "copied by AWS Backup either)",
+    ),
+    Rule(
+        id="cluster.no-port-change",
+        page=f"{_UG}/multi-az-db-clusters-concepts.Limitations.html",
+        says="Multi-AZ DB clusters don't support the following features: ... Modifying the port. "
+        "As an alternative, you can restore a Multi-AZ DB cluster to a point in time and "
+        "specify a different port.",
+        fix="keep a cluster's port; restore it to a point in time with the new port instead",
+    ),
+    Rule(
+        id="cluster.no-storage-autoscaling",
+        page=f"{_UG}/multi-az-db-clusters-concepts.Limitations.html",
+        says="Multi-AZ DB clusters don't support the following features: ... Storage "
+        "autoscaling by setting the maximum allocated storage.",
+        fix="leave max_allocated_storage_gib out for a cluster (rds-ha sets none)",
+    ),
+    # --- automated backup replication ------------------------------------------------------
+    Rule(
+        id="backup-replication.no-multi-az-cluster",
+        page=f"{_UG}/USER_ReplicateBackups.html",
+        says="Automated backup replication isn't supported for Multi-AZ DB clusters. However, "
+        "it is supported for Multi-AZ DB instance deployments.",
+        fix="deployment = 'multi-az-instance', or replicate_automated_backups = false",
+    ),
+    Rule(
+        id="backup-replication.key-arn",
+        page=f"{_API}/API_StartDBInstanceAutomatedBackupsReplication.html",
+        says="The KMS key ID is the Amazon Resource Name (ARN) for the KMS encryption key in "
+        "the destination Amazon Web Services Region",
+        fix="the DR stack's output AutomatedBackupKeyArn (a key ARN of the DR region)",
+        unclear="no alias form is documented here, unlike CreateDBInstanceReadReplica's "
+        "KmsKeyId; rds-ha accepts a key ARN only",
+    ),
+    Rule(
+        id="backup-replication.retention",
+        page="https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
+        "aws-resource-rds-dbinstance.html",
+        says="AutomaticBackupReplicationRetentionPeriod ... The maximum allowed value is 35.",
+        fix="1-35 days",
+    ),
+    # --- AWS Backup ------------------------------------------------------------------------
+    Rule(
+        id="backup.continuous-retention",
+        page=f"{_BACKUP}/point-in-time-recovery-retention-period.html",
+        says="The minimum retention period is 1 day. The maximum retention period is 35 days.",
+        fix="continuous_retention_days of 1-35",
+    ),
+    # --- Performance Insights --------------------------------------------------------------
+    Rule(
+        id="performance-insights.instance-classes",
+        page=f"{_UG}/USER_PerfInsights.Overview.Engines.html",
+        says="Performance Insights isn't supported for the following instance classes: "
+        "db.t2.micro, db.t2.small, db.t3.micro, db.t3.small, db.t4g.micro, db.t4g.small",
+        fix="db.t3.medium, db.t4g.medium or larger (rds-ha turns Performance Insights on for "
+        "every database)",
+        unclear="the page lists these classes for RDS for MariaDB and MySQL and 'N/A' for "
+        "PostgreSQL; rds-ha applies the list to MariaDB and MySQL only",
+    ),
+    # --- AWS FIS ---------------------------------------------------------------------------
+    Rule(
+        id="fis.force-failover-needs-standby",
+        page=f"{_API}/API_RebootDBInstance.html",
+        says="You can't enable force failover if the instance isn't configured for Multi-AZ.",
+        fix="resilience.game_day = false, or deployment 'multi-az-instance' or "
+        "'multi-az-cluster' (aws:rds:failover-db-cluster)",
+    ),
+    # --- RDS Proxy -------------------------------------------------------------------------
+    Rule(
+        id="proxy.mariadb-versions",
+        page=f"{_UG}/Concepts.RDS_Fea_Regions_DB-eng.Feature.RDS_Proxy.html",
+        says="RDS for MariaDB: 11.8, 11.4, 10.11, 10.6, 10.5 (All available versions)",
+        fix="a MariaDB major RDS Proxy supports, or resilience.proxy = false",
+    ),
+    Rule(
+        id="proxy.no-read-only",
+        page=f"{_UG}/rds-proxy.html#rds-proxy.limitations",
+        says="You can't use RDS Proxy with an RDS for MySQL DB instance that has the read_only "
+        "parameter in its DB parameter group set to 1.",
+        fix="leave read_only unset, or resilience.proxy = false",
+    ),
+    Rule(
+        id="proxy.mariadb-no-tls13-only",
+        page=f"{_UG}/rds-proxy.html#rds-proxy.limitations",
+        says="RDS Proxy doesn't support Transport Layer Security (TLS) version 1.3 for MariaDB "
+        "databases.",
+        fix="allow TLSv1.2 beside TLSv1.3 in tls_version",
+    ),
+    Rule(
+        id="proxy.quota",
+        page=f"{_UG}/CHAP_Limits.html#RDS_Limits.Limits",
+        says="You can have up to 20 proxies for each AWS account ID.",
+        fix="ask for more (Service Quotas, Amazon RDS, Proxies), or fewer proxies",
+        unclear="adjustable; rds-ha warns (rds-ha:proxy-quota) rather than refusing",
+    ),
+    # --- blue/green deployments -----------------------------------------------------------
+    Rule(
+        id="blue-green.engines",
+        page=f"{_UG}/blue-green-deployments-considerations.html",
+        says="Blue/green deployments are supported for RDS for MariaDB, RDS for MySQL and RDS "
+        "for PostgreSQL",
+        fix="an in-place upgrade (rds-ha upgrade refuses)",
+    ),
+    Rule(
+        id="blue-green.no-cascading-replicas",
+        page=f"{_UG}/blue-green-deployments-considerations.html",
+        says="Cascading read replicas aren't supported.",
+        fix="remove the replicas' own replicas first",
+    ),
+    Rule(
+        id="blue-green.no-cross-region-replica",
+        page=f"{_UG}/blue-green-deployments-considerations.html",
+        says="Cross-Region read replicas aren't supported.",
+        fix="remove the cross-region replica (replicas.cross_region = false) for the upgrade",
+    ),
+)
+
+# performance-insights.instance-classes, for RDS for MariaDB and MySQL.
+PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES = frozenset(
+    {"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"}
+)
+
 RULES: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in _RULES})
 
 
@@ -145,6 +284,11 @@ _CHECKS: tuple[_Check, ...] = (
             "credentials='rds-managed': RDS refuses a blue/green deployment of a "
             "database whose master password it manages"
         ),
+    ),
+    _Check(
+        "blue-green.no-cross-region-replica",
+        lambda f: f.blue_green and f.cross_region_replica,
+        lambda f: "a cross-region read replica: RDS refuses a blue/green deployment of its source",
     ),
 )
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from aws_cdk import Token
 
+from rds_ha.catalog.aws_rules import PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES, cite
 from rds_ha.catalog.credentials import (
     DEFAULT_ROTATION_DAYS,
     MAX_ROTATION_DAYS,
@@ -162,6 +163,18 @@ def database_problems(
             instance_class,
             _full_version(profile, checked, engine_version) if ok("engine_version") else None,
         )
+    if (
+        ok("instance_class")
+        and engine in (Engine.MYSQL, Engine.MARIADB)
+        and instance_class in PERFORMANCE_INSIGHTS_UNSUPPORTED_CLASSES
+    ):
+        problems.append(
+            cite(
+                "performance-insights.instance-classes",
+                f"instance_class={instance_class!r}: RDS has no Performance Insights on this "
+                f"class for {PROFILES[engine].display_name}, which every rds-ha database has on",
+            )
+        )
     if ok("allocated_storage_gib", "max_allocated_storage_gib"):
         problems += _storage_problems(deployment, allocated_storage_gib, max_allocated_storage_gib)
     if ok("backup_retention_days") and not (
@@ -216,8 +229,11 @@ def _engine_problems(
 ) -> list[str]:
     if deployment is Deployment.MULTI_AZ_CLUSTER and not profile.supports_multi_az_cluster:
         return [
-            f"deployment={deployment.value!r}: RDS offers Multi-AZ DB clusters for PostgreSQL "
-            f"and MySQL only, not {profile.display_name}; use 'multi-az-instance'"
+            cite(
+                "cluster.engines",
+                f"deployment={deployment.value!r}: RDS offers Multi-AZ DB clusters for "
+                f"PostgreSQL and MySQL only, not {profile.display_name}; use 'multi-az-instance'",
+            )
         ]
     if not _known(version):
         return []

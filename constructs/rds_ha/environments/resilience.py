@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import Duration
 from pydantic import Field, model_validator
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.catalog.engines import Deployment, Engine
 from rds_ha.environments.tables import _Strict
 from rds_ha.proxy import proxy_rules
@@ -93,9 +94,12 @@ class ResilienceConfig(_Strict):
             ]
         if self.game_day and deployment is Deployment.SINGLE_AZ:
             problems.append(
-                "resilience.game_day=true: a forced failover needs a standby, and "
-                "deployment='single-az' has none; allowed: false, or deployment "
-                "'multi-az-instance' or 'multi-az-cluster'"
+                cite(
+                    "fis.force-failover-needs-standby",
+                    "resilience.game_day=true: a forced failover needs a standby, and "
+                    "deployment='single-az' has none; allowed: false, or deployment "
+                    "'multi-az-instance' or 'multi-az-cluster'",
+                )
             )
         return problems
 

@@ -10,6 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
@@ -87,8 +88,11 @@ class FailoverGameDay(Construct):
             raise ConfigurationError(
                 self.node.path,
                 [
-                    "deployment='single-az': a forced failover needs a standby; allowed: "
-                    "'multi-az-instance', 'multi-az-cluster'"
+                    cite(
+                        "fis.force-failover-needs-standby",
+                        "deployment='single-az': a forced failover needs a standby; allowed: "
+                        "'multi-az-instance', 'multi-az-cluster'",
+                    )
                 ],
             )
         self.database = database

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 
 # RDS Proxy's own defaults (ConnectionPoolConfigurationInfoFormat, DBProxy IdleClientTimeout).
@@ -99,8 +100,11 @@ def target_problems(
     major = profile.major_version(engine_version)
     if engine is Engine.MARIADB and major not in MARIADB_PROXY_MAJOR_VERSIONS:
         problems.append(
-            f"engine_version={engine_version!r}: RDS Proxy supports RDS for MariaDB "
-            f"{', '.join(MARIADB_PROXY_MAJOR_VERSIONS)}"
+            cite(
+                "proxy.mariadb-versions",
+                f"engine_version={engine_version!r}: RDS Proxy supports RDS for MariaDB "
+                f"{', '.join(MARIADB_PROXY_MAJOR_VERSIONS)}",
+            )
         )
     if engine in (Engine.MYSQL, Engine.MARIADB):
         # "You can't use RDS Proxy with an RDS for MySQL [MariaDB] DB instance that has the
@@ -108,8 +112,11 @@ def target_problems(
         read_only = str(parameters.get("read_only", "")).strip().upper()
         if read_only in ("1", "ON", "TRUE"):
             problems.append(
-                f"parameters.read_only={parameters['read_only']!r}: RDS Proxy cannot front a "
-                f"{profile.display_name} instance with read_only set"
+                cite(
+                    "proxy.no-read-only",
+                    f"parameters.read_only={parameters['read_only']!r}: RDS Proxy cannot front a "
+                    f"{profile.display_name} instance with read_only set",
+                )
             )
     if engine is Engine.MARIADB:
         # "RDS Proxy doesn't support Transport Layer Security (TLS) version 1.3 for MariaDB
@@ -117,8 +124,11 @@ def target_problems(
         tls = str(parameters.get("tls_version", "")).replace(" ", "")
         if tls and set(tls.split(",")) == {"TLSv1.3"}:
             problems.append(
-                f"parameters.tls_version={parameters['tls_version']!r}: RDS Proxy does not "
-                "support TLS 1.3 for MariaDB; allow TLSv1.2 too"
+                cite(
+                    "proxy.mariadb-no-tls13-only",
+                    f"parameters.tls_version={parameters['tls_version']!r}: RDS Proxy does not "
+                    "support TLS 1.3 for MariaDB; allow TLSv1.2 too",
+                )
             )
     return problems
 

@@ -93,14 +93,20 @@ def backup_replication_problems(
         )
     if deployment is Deployment.MULTI_AZ_CLUSTER:
         problems.append(
-            f"{prefix}replicate_automated_backups=true: rds-ha replicates a DB instance's "
-            "automated backups (AWS::RDS::DBInstance AutomaticBackupReplicationRegion); "
-            "allowed with deployment 'multi-az-instance' or 'single-az'"
+            cite(
+                "backup-replication.no-multi-az-cluster",
+                f"{prefix}replicate_automated_backups=true: rds-ha replicates a DB instance's "
+                "automated backups (AWS::RDS::DBInstance AutomaticBackupReplicationRegion); "
+                "allowed with deployment 'multi-az-instance' or 'single-az'",
+            )
         )
     if retention_days is not None and not 1 <= retention_days <= MAX_REPLICATED_RETENTION_DAYS:
         problems.append(
-            f"{prefix}automated_backup_replication_retention_days={retention_days}: must be "
-            f"1-{MAX_REPLICATED_RETENTION_DAYS}"
+            cite(
+                "backup-replication.retention",
+                f"{prefix}automated_backup_replication_retention_days={retention_days}: must be "
+                f"1-{MAX_REPLICATED_RETENTION_DAYS}",
+            )
         )
     return problems
 
@@ -210,8 +216,12 @@ def backup_replication_key_problems(
     match = KEY_ARN_PATTERN.match(key_arn)
     if match is None:
         return [
-            f"{prefix}automated_backup_replication_key_arn={key_arn!r}: must be a KMS key ARN "
-            "(arn:aws:kms:<region>:<account>:key/<key-id>); RDS documents no alias form here"
+            cite(
+                "backup-replication.key-arn",
+                f"{prefix}automated_backup_replication_key_arn={key_arn!r}: must be a KMS key "
+                "ARN (arn:aws:kms:<region>:<account>:key/<key-id>); RDS documents no alias form "
+                "here",
+            )
         ]
     problems = []
     if dr_region and match["region"] != dr_region:
