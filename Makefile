@@ -12,6 +12,14 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 
 SETUP_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.npm-ci-done
+# checkov pins boto3, networkx and packaging below the project's: it has a venv of its own.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-done-$(CHECKOV_VERSION)
+CHECKOV_OUT := cdk.out.checkov
+# $(call checkov_synth,NAME,CONFIG,CONTEXT): one app for checkov, into $(CHECKOV_OUT)/NAME.
+checkov_synth = cdk synth --quiet -c config=$(2) $(3) -o $(CHECKOV_OUT)/$(1) \
+	> $(CHECKOV_OUT)/$(1).log 2>&1 || { cat $(CHECKOV_OUT)/$(1).log; exit 1; }
 ENV ?=
 CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 # CONFIG=path synthesizes another environments file (the pipeline's synth step passes its own).
@@ -23,6 +31,7 @@ CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
 	@echo "make test    lint, unit and synth tests, cfn-lint, cdk-nag and the data-safety guard"
+	@echo "make lint    ruff, import-linter and checkov (every template and the opt-in features)"
 	@echo "make bench   run the benchmarks"
 	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
 	@echo "make guard   fail if the new templates would replace or delete stateful resources"
@@ -40,15 +49,31 @@ $(NODE_STAMP): package.json package-lock.json $(SETUP_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
 synth: setup
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_ENV_ARG)
 	@ls cdk.out/*.template.json
 
-lint: setup
+# checkov scans every template of cdk.out and of the opt-in features' apps, each synthesized
+# into its own folder (the synth's output is in its .log). A check that does not apply is skipped
+# in its resource's Metadata with the reason (rds_ha.skip_checkov_checks).
+lint: setup synth $(CHECKOV_STAMP)
 	ruff check .
 	ruff format --check .
 	lint-imports
+	rm -rf $(CHECKOV_OUT) && mkdir -p $(CHECKOV_OUT)
+	$(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true)
+	$(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,)
+	$(call checkov_synth,pipeline,tests/checkov/pipeline.toml,)
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --framework cloudformation \
+	  --quiet --compact --skip-download \
+	  $$(find cdk.out $(CHECKOV_OUT) -name '*.template.json' | sort | sed 's/^/-f /')
 
 format: setup
 	ruff check --fix .
@@ -77,4 +102,4 @@ bench: setup
 	python -m benchmarks
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out $(CHECKOV_OUT) .pytest_cache

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from rds_ha import RETAIN_NAMED, allow_cloudwatch_logs
+from rds_ha import RETAIN_NAMED, allow_cloudwatch_logs, skip_checkov_checks
 
 
 class DatabaseNetwork(Construct):
@@ -80,13 +80,33 @@ class DatabaseNetwork(Construct):
                 )
             },
         )
-        _ignore_redundant_depends_on(Stack.of(self))
+        _annotate_default_security_group_handler(Stack.of(self))
 
 
-def _ignore_redundant_depends_on(stack: Stack) -> None:
+# CDK's provider function behind Custom::VpcRestrictDefaultSG (restrict_default_security_group):
+# one per stack, made by aws-cdk-lib with no properties to set. Why checkov's Lambda checks do
+# not apply to it, by check.
+_DEFAULT_SECURITY_GROUP_HANDLER_SKIPS = {
+    "CKV_AWS_115": "CDK's provider for Custom::VpcRestrictDefaultSG runs only while "
+    "CloudFormation creates or updates the VPC. Reserving concurrency fails the deploy in "
+    "accounts with a low concurrency quota, such as new accounts, and CDK has no property "
+    "for it.",
+    "CKV_AWS_116": "CDK's provider for Custom::VpcRestrictDefaultSG is a CloudFormation custom "
+    "resource: every outcome, errors included, is reported to CloudFormation, which fails and "
+    "rolls back the deploy; a failed request has nothing to replay.",
+    "CKV_AWS_117": "CDK's provider for Custom::VpcRestrictDefaultSG calls the EC2 API to "
+    "remove the default security group's rules, and CloudFormation's response URL; the VPC's "
+    "subnets are isolated (no NAT, no EC2 endpoint), so it runs with Lambda's default "
+    "networking. It reads no data.",
+}
+
+
+def _annotate_default_security_group_handler(stack: Stack) -> None:
     """CDK's restrict-default-security-group provider sets a DependsOn next to a GetAtt on the
-    same role; cfn-lint W3005 flags that. Silence it on that one resource only."""
+    same role; cfn-lint W3005 flags that. Silence it on that one resource only, and skip the
+    checkov checks that do not apply to it."""
     provider = stack.node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
     handler = provider and provider.node.try_find_child("Handler")
     if isinstance(handler, CfnResource):
         handler.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        skip_checkov_checks(handler, _DEFAULT_SECURITY_GROUP_HANDLER_SKIPS)

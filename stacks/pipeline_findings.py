@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from rds_ha import acknowledge_rules
+from rds_ha import acknowledge_rules, skip_checkov_checks
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
@@ -61,6 +61,13 @@ def acknowledge_pipeline_findings(
         {"S1": "This is the access-log bucket of the artifact bucket; it cannot log to itself."},
         ("AwsSolutions",),
     )
+    skip_checkov_checks(
+        access_log_bucket,
+        {
+            "CKV_AWS_18": "This is the access-log bucket of the artifact bucket: logging it to "
+            "itself would log its own log deliveries without end."
+        },
+    )
     _acknowledge(
         pipeline.artifact_bucket,
         {
@@ -95,6 +102,15 @@ def _acknowledge_replication_bucket(region: str, bucket: s3.IBucket) -> None:
         {"S1": made_by_cdk + "It holds transient copies of the artifact bucket's objects."},
         ("AwsSolutions",),
     )
+    skip_checkov_checks(
+        bucket,
+        {
+            "CKV_AWS_18": made_by_cdk + "It holds transient copies of the artifact bucket's "
+            "objects, whose access is logged.",
+            "CKV_AWS_21": made_by_cdk + "Each run writes new objects; nothing is overwritten "
+            "that a version would keep.",
+        },
+    )
 
 
 def _acknowledge_default_policy(policy: iam.Policy) -> None:
@@ -120,6 +136,33 @@ def _acknowledge_default_policy(policy: iam.Policy) -> None:
             for wildcard in _wildcards(policy)
         )
     )
+    unscoped = _writes_on_any_resource(policy)
+    if unscoped:
+        skip_checkov_checks(
+            policy,
+            {
+                "CKV_AWS_111": f"CDK Pipelines grants {role} {', '.join(unscoped)} on any "
+                "resource ('*') as it builds the pipeline, and has no property to scope the "
+                "statement."
+            },
+        )
+
+
+# Reads, by the verb their names start with (IAM's List and Read access levels, as a rule):
+# checkov's CKV_AWS_111 flags the other actions (write access) on "*".
+_READ_PREFIXES = ("Describe", "Get", "List", "BatchGet")
+
+
+def _writes_on_any_resource(policy: iam.Policy) -> list[str]:
+    """The actions other than reads that the policy allows on ``*``, sorted."""
+    document = Stack.of(policy).resolve(policy.document.to_json()) or {}
+    actions: set[str] = set()
+    for statement in document.get("Statement", []):
+        resources = statement.get("Resource", [])
+        if "*" in (resources if isinstance(resources, list) else [resources]):
+            action = statement.get("Action", [])
+            actions.update(action if isinstance(action, list) else [action])
+    return sorted(a for a in actions if not a.split(":")[-1].startswith(_READ_PREFIXES))
 
 
 def _wildcards(policy: iam.Policy) -> list[str]:

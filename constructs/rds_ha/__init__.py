@@ -13,7 +13,8 @@ The public API: every construct and type a CDK app needs is importable from here
   ``FleetDatabase`` (one more database of an environment),
   ``PipelineConfig`` (the optional ``[pipeline]`` table).
 - CloudFormation's quota: ``check_resource_limits``, ``resource_counts``.
-- cdk-nag: ``acknowledge_rules`` (findings acknowledged by rule, packs and reason).
+- cdk-nag: ``acknowledge_rules`` (findings acknowledged by rule, packs and reason); checkov:
+  ``skip_checkov_checks`` (checks skipped in a resource's metadata, with the reason).
 - Lambda: ``create_after_policy`` (a function created once its role's managed policy exists).
 - The data-safety guard: ``write_stack_policy``; errors: ``ConfigurationError``.
 - Read replicas and a second region: ``ReadReplicas``, ``CrossRegionReadReplica``,
@@ -60,6 +61,7 @@ _LAZY = {
     "parse_config": "rds_ha.environments.loading",
     "protected_backup_vault": "rds_ha.backups.vault",
     "resource_counts": "rds_ha.stack_limits",
+    "skip_checkov_checks": "rds_ha.nag",
     "write_stack_policy": "rds_ha.guard.stack_policy",
     # Connection resilience and the data-loss window.
     "DatabaseProxy": "rds_ha.proxy.database_proxy",
@@ -118,6 +120,7 @@ __all__ = [
     "protected_backup_vault",
     "replicate_automated_backups",
     "resource_counts",
+    "skip_checkov_checks",
     "write_stack_policy",
 ]
 

@@ -19,7 +19,7 @@ from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
 from rds_ha.monitoring.cluster_members import CLUSTER_MEMBERS
-from rds_ha.nag import acknowledge_rules
+from rds_ha.nag import acknowledge_rules, skip_checkov_checks
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
 RESOURCE_TYPE = "Custom::RdsClusterMembers"
@@ -169,3 +169,7 @@ class ClusterMemberLookup(Construct):
             "LambdaDLQ": (("HIPAA.Security", "NIST.800.53.R5"), no_dlq),
         }
         acknowledge_rules(self.function, findings)
+        skip_checkov_checks(
+            self.function,
+            {"CKV_AWS_115": no_reserved, "CKV_AWS_116": no_dlq, "CKV_AWS_117": outside_vpc},
+        )

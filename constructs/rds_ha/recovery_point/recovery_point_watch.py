@@ -25,7 +25,7 @@ from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
-from rds_ha.nag import acknowledge_rules
+from rds_ha.nag import acknowledge_rules, skip_checkov_checks
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handler"
 # The handler's names for what it publishes. It is shipped alone as the function's code, so it
@@ -264,6 +264,10 @@ class RecoveryPointWatch(Construct):
             "LambdaDLQ": (("HIPAA.Security", "NIST.800.53.R5"), no_dlq),
         }
         acknowledge_rules(self.function, findings)
+        skip_checkov_checks(
+            self.function,
+            {"CKV_AWS_115": no_reserved, "CKV_AWS_116": no_dlq, "CKV_AWS_117": outside_vpc},
+        )
 
 
 def _kind(database: HighlyAvailableDatabase) -> str:

@@ -29,7 +29,7 @@ from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import facts_of
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds
-from rds_ha.nag import acknowledge_rules
+from rds_ha.nag import acknowledge_rules, skip_checkov_checks
 from rds_ha.replicas.replica_alarms import ReplicaAlarms, replica_facts
 from rds_ha.replicas.replica_rules import cross_region_problems, cross_region_replica_identifier
 
@@ -275,3 +275,6 @@ _PACKS = {
 
 def _acknowledge_replica_settings(replica: rds.DatabaseInstanceReadReplica) -> None:
     acknowledge_rules(replica, {rule: (_PACKS[rule], reason) for rule, reason in _REASONS.items()})
+    skip_checkov_checks(
+        replica, {"CKV_AWS_16": _ENCRYPTED, "CKV_AWS_157": _REASONS["RDSMultiAZSupport"]}
+    )

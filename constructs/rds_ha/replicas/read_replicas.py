@@ -26,7 +26,7 @@ from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import facts_of
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds, DatabaseFacts
-from rds_ha.nag import acknowledge_rules
+from rds_ha.nag import acknowledge_rules, skip_checkov_checks
 from rds_ha.replicas.replica_alarms import ReplicaAlarms, replica_facts
 from rds_ha.replicas.replica_rules import (
     REPLICA_COUNT,
@@ -273,4 +273,8 @@ _PACKS = {
 def _acknowledge_inherited_settings(replica: rds.DatabaseInstanceReadReplica) -> None:
     acknowledge_rules(
         replica, {rule: (_PACKS[rule], reason) for rule, reason in _INHERITED.items()}
+    )
+    skip_checkov_checks(
+        replica,
+        {"CKV_AWS_16": _INHERITED["RDSStorageEncrypted"], "CKV_AWS_157": _INHERITED["RDS3"]},
     )

@@ -20,6 +20,7 @@ from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
+from rds_ha.nag import skip_checkov_checks
 from rds_ha.snapshot_export import export_rules
 from rds_ha.snapshot_export.buckets import create_access_log_bucket, create_export_bucket
 from rds_ha.snapshot_export.dead_letters import create_dead_letter_queue, export_failures_alarm
@@ -321,20 +322,20 @@ class SnapshotExport(Construct):
         self.backup_rule.add_event_pattern(detail={"resourceArn": [arn]})
 
     def _acknowledge_unreserved_concurrency(self) -> None:
+        reason = (
+            "Reserved concurrency is opt-in (export_function_reserved_concurrency): reserving "
+            "any fails the deploy in accounts with a low concurrency quota, such as new "
+            "accounts, because Lambda keeps a minimum of unreserved concurrency. The function "
+            "runs a few times a month; retries are bounded and failed events go to a "
+            "dead-letter queue."
+        )
         Validations.of(self.export_function).acknowledge(
             *(
-                Acknowledgment(
-                    id=f"{pack}::{pack}-LambdaConcurrency",
-                    reason="Reserved concurrency is opt-in "
-                    "(export_function_reserved_concurrency): reserving any fails the deploy in "
-                    "accounts with a low concurrency quota, such as new accounts, because "
-                    "Lambda keeps a minimum of unreserved concurrency. The function runs a few "
-                    "times a month; retries are bounded and failed events go to a dead-letter "
-                    "queue.",
-                )
+                Acknowledgment(id=f"{pack}::{pack}-LambdaConcurrency", reason=reason)
                 for pack in ("HIPAA.Security", "NIST.800.53.R5")
             )
         )
+        skip_checkov_checks(self.export_function, {"CKV_AWS_115": reason})
 
     def _create_rules(self) -> None:
         target = targets.LambdaFunction(
