@@ -68,9 +68,10 @@ lint: setup synth $(CHECKOV_STAMP)
 	ruff format --check .
 	lint-imports
 	rm -rf $(CHECKOV_OUT) && mkdir -p $(CHECKOV_OUT)
-	$(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true)
-	$(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,)
-	$(call checkov_synth,pipeline,tests/checkov/pipeline.toml,)
+	( $(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true) ) & f=$$!; \
+	( $(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,) ) & g=$$!; \
+	( $(call checkov_synth,pipeline,tests/checkov/pipeline.toml,) ) & p=$$!; \
+	wait $$f && wait $$g && wait $$p
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --framework cloudformation \
 	  --quiet --compact --skip-download \
 	  $$(find cdk.out $(CHECKOV_OUT) -name '*.template.json' | sort | sed 's/^/-f /')
@@ -95,7 +96,11 @@ baseline: synth
 	rm -rf baselines && mkdir -p baselines
 	cp cdk.out/*.template.json baselines/
 
-test: lint unit cfn-lint guard
+# The project's and checkov's virtual environments are installed side by side, then the checks
+# run one after the other (the unit tests use both cores).
+test:
+	$(MAKE) --no-print-directory -j2 setup $(CHECKOV_STAMP)
+	$(MAKE) --no-print-directory lint unit cfn-lint guard
 	@echo "make test: all checks passed"
 
 bench: setup

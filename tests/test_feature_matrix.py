@@ -192,12 +192,20 @@ class Accepted:
     def __init__(self) -> None:
         self.app = compliance_app()
         self.stacks = []
+        # For cfn-lint: every database stack, and the DR stacks of the rows whose features put
+        # something of their own there (the cross-region replica, automated backup
+        # replication); the other DR stacks hold only the vault and its key, as in every
+        # environment, and cfn-lint has them in cdk.out.
+        self.linted = []
         for number, row in enumerate(ROWS):
             config, _ = outcome(number, row)
             if config is None:
                 continue
             stack = DatabaseStack(self.app, config=config)
-            self.stacks += [stack, *stack.environment_stacks[1:]]
+            others = stack.environment_stacks[1:]
+            self.stacks += [stack, *others]
+            dr_features = row["cross_region"] or row["backup_replication"]
+            self.linted += [stack, *(others if dr_features else [])]
         self.synth = ComplianceSynth(self.app)
 
 
@@ -239,7 +247,7 @@ def test_every_accepted_combination_passes_cfn_lint(accepted: Accepted) -> None:
     # cfn-lint` sees that metadata in cdk.out. Every other check runs.
     config = ManualArgs(ignore_checks=["W3010"])
     findings: list[str] = []
-    for stack in accepted.stacks:
+    for stack in accepted.linted:
         path = Path(accepted.synth.outdir) / stack.template_file
         config["regions"] = [stack.region]
         findings += [f"{stack.stack_name}: {match}" for match in lint_file(path, config=config)]
