@@ -90,8 +90,10 @@ def create_instance(rds: Any, identifier: str = "orders-db", **overrides: Any) -
         "PubliclyAccessible": False,
         "Tags": [{"Key": "team", "Value": "orders"}],
     }
-    params.update(overrides)
-    return rds.create_db_instance(**params)["DBInstance"]
+    params.update(overrides)  # an override of None leaves the parameter out
+    return rds.create_db_instance(**{k: v for k, v in params.items() if v is not None})[
+        "DBInstance"
+    ]
 
 
 def create_cluster(rds: Any, identifier: str = "orders") -> dict[str, Any]:

@@ -23,12 +23,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from rds_ha.cli import ops_bluegreen, probe_connect, upgrade_config, waiting
+from rds_ha.catalog.credentials import MASTER_SECRET_TAG
+from rds_ha.cli import ops_bluegreen, ops_upgrade, probe_connect, upgrade_config, waiting
 from rds_ha.cli.databases import INSTANCE, Database
 from rds_ha.cli.errors import CheckFailedError
 from rds_ha.cli.ops_upgrade import blue_green_problems, readiness_problems
 
-from .conftest import REGION, create_cluster, create_instance, instance_ids, plain
+from .conftest import REGION, create_cluster, create_instance, instance_ids, moto_key, plain
 from .tcp_proxy import CuttableProxy
 from .test_probe_during import DOWN_SECONDS, OutageDriver
 from .test_probe_live import PG_USER, TOLERANCE_SECONDS, _require
@@ -315,7 +316,9 @@ def test_multi_az_db_cluster_is_refused(rds, versions, invoke):
     result = invoke("upgrade", "orders", "--to", "17.2", "--yes")
 
     assert result.exit_code == 2
-    assert "do not support Multi-AZ DB clusters" in plain(result.stderr)
+    assert "orders is a Multi-AZ DB cluster [blue-green.no-multi-az-cluster]" in plain(
+        result.stderr
+    )
     assert deployments(rds) == []
 
 
@@ -356,13 +359,24 @@ class NoReplicas:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"Engine": "oracle-ee"}, "support only postgres, mysql, mariadb"),
-        ({"Engine": "mysql", "EngineVersion": "8.0.13"}, "needs MySQL 8.0.14 or later"),
-        ({"MasterUserSecret": {"SecretArn": "arn:secret"}}, "managed by RDS in Secrets Manager"),
-        ({"ReadReplicaSourceDBInstanceIdentifier": "main-db"}, "cascading read replicas"),
+        ({"Engine": "oracle-ee"}, "support only postgres, mysql, mariadb [blue-green.engines]"),
+        (
+            {"Engine": "mysql", "EngineVersion": "8.0.13"},
+            "needs MySQL 8.0.14 or later [blue-green.mysql-8.0.14]",
+        ),
+        (
+            {"MasterUserSecret": {"SecretArn": "arn:secret"}},
+            "managed by RDS in Secrets Manager (credentials = 'rds-managed') "
+            "[secrets.managed-password-no-blue-green]",
+        ),
+        (
+            {"ReadReplicaSourceDBInstanceIdentifier": "main-db"},
+            "upgrade its source [blue-green.no-cascading-replicas]",
+        ),
         (
             {"ReadReplicaDBInstanceIdentifiers": ["arn:aws:rds:eu-central-1:1:db:orders-dr"]},
-            "cross-Region read replica",
+            "cross-Region read replica (arn:aws:rds:eu-central-1:1:db:orders-dr) "
+            "[blue-green.no-cross-region-replica]",
         ),
     ],
 )
@@ -378,6 +392,188 @@ def test_a_same_region_replica_is_supported():
     )
 
     assert problems == []
+
+
+# --- a default rds-ha database: its own master secret, RDS Proxy in front ---------------------
+# moto 5.2.5 keeps proxies and their targets; a target is REGISTERING in the response of
+# RegisterDBProxyTargets and AVAILABLE in every describe after it, so the other states come from
+# a Stubber.
+
+
+def stack_secret(rds: Any, identifier: str = "orders-db", **rotation: Any) -> str:
+    """The secret credentials = "secret" gives the database, named by the construct's tag."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name=f"{identifier}-master", SecretString='{"password":"x"}')["ARN"]
+    if rotation:
+        secrets.rotate_secret(SecretId=arn, RotateImmediately=False, **rotation)
+    instance = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+    rds.add_tags_to_resource(
+        ResourceName=instance["DBInstanceArn"], Tags=[{"Key": MASTER_SECRET_TAG, "Value": arn}]
+    )
+    return arn
+
+
+PROXY_SECRET = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:orders-master-AbCdEf"
+
+
+def add_proxy(rds: Any, name: str, target: str) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)  # moto checks the proxy's subnets exist
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"{REGION}{az}")[
+            "Subnet"
+        ]["SubnetId"]
+        for n, az in ((1, "a"), (2, "b"))
+    ]
+    rds.create_db_proxy(
+        DBProxyName=name,
+        EngineFamily="POSTGRESQL",
+        Auth=[{"AuthScheme": "SECRETS", "SecretArn": PROXY_SECRET, "IAMAuth": "REQUIRED"}],
+        RoleArn="arn:aws:iam::123456789012:role/proxy",
+        VpcSubnetIds=subnets,
+    )
+    rds.register_db_proxy_targets(DBProxyName=name, DBInstanceIdentifiers=[target])
+
+
+def test_a_secret_mode_database_behind_a_proxy_upgrades_and_the_plan_names_the_proxy(
+    rds, ready, invoke
+):
+    stack_secret(rds)
+    add_proxy(rds, "orders-proxy", "orders-db")
+
+    dry = invoke("upgrade", "orders-db", "--to", "17.2", "--dry-run")
+    result = invoke("upgrade", "orders-db", "--to", "17.2", "--yes")
+
+    assert dry.exit_code == 0, dry.output
+    shown = plain(dry.stdout)
+    assert "RDS Proxy orders-proxy targets orders-db" in shown
+    assert "drops its existing client connections" in shown
+    assert "Do not add orders-db to a proxy" in shown
+    assert result.exit_code == 0, result.output
+    primary = rds.describe_db_instances(DBInstanceIdentifier="orders-db")["DBInstances"][0]
+    assert primary["EngineVersion"] == "17.2"
+
+
+def unhealthy_proxy_targets(state: str, reason: str) -> Any:
+    client = boto3.client("rds", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_response(
+        "describe_db_proxies",
+        {"DBProxies": [{"DBProxyName": "orders-proxy", "EngineFamily": "POSTGRESQL"}]},
+        {},
+    )
+    target = {
+        "RdsResourceId": "orders-db",
+        "Type": "RDS_INSTANCE",
+        "TargetHealth": {"State": state, "Reason": reason},
+    }
+    stubber.add_response(
+        "describe_db_proxy_targets", {"Targets": [target]}, {"DBProxyName": "orders-proxy"}
+    )
+    stubber.activate()
+    return client
+
+
+def test_a_proxy_target_that_is_not_available_is_refused_before_anything(
+    rds, ready, invoke, monkeypatch
+):
+    stack_secret(rds)
+    stubbed, real = (
+        unhealthy_proxy_targets("UNAVAILABLE", "CONNECTION_FAILED"),
+        ops_upgrade.proxy_targets,
+    )
+    monkeypatch.setattr(ops_upgrade, "proxy_targets", lambda _rds, db: real(stubbed, db))
+
+    result = invoke("upgrade", "orders-db", "--to", "17.2", "--yes")
+
+    assert result.exit_code == 2
+    message = plain(result.stderr)
+    assert (
+        "proxy orders-proxy's target orders-db is UNAVAILABLE (CONNECTION_FAILED), not AVAILABLE"
+        in message
+    )
+    assert "[blue-green.proxy-target-first]" in message and "rds-proxy-blue-green.html" in message
+    assert_nothing_created(rds, ["orders-db"])
+
+
+def test_only_the_proxies_that_target_the_database_are_named(rds, ready, invoke):
+    create_instance(rds, "billing-db")
+    add_proxy(rds, "billing-proxy", "billing-db")
+    add_proxy(rds, "orders-proxy", "orders-db")
+
+    found = ops_upgrade.proxy_targets(
+        rds, Database(INSTANCE, {"DBInstanceIdentifier": "orders-db"})
+    )
+
+    assert found == [ops_upgrade.ProxyTarget("orders-proxy", "POSTGRESQL", "AVAILABLE")]
+
+
+def test_an_rds_managed_master_password_is_refused_with_the_way_out(rds, versions, invoke):
+    create_instance(
+        rds,
+        ManageMasterUserPassword=True,
+        MasterUserSecretKmsKeyId=moto_key(),
+        MasterUserPassword=None,
+    )
+
+    result = invoke("upgrade", "orders-db", "--to", "17.2", "--yes")
+
+    assert result.exit_code == 2
+    message = plain(result.stderr)
+    assert "[secrets.managed-password-no-blue-green]" in message
+    assert "Blue/green deployments don't support managing master user passwords" in message
+    assert "fix: credentials = 'secret'" in message and "Switching credentials modes" in message
+    assert_nothing_created(rds, ["orders-db"])
+
+
+def test_a_rotation_due_within_the_upgrade_is_refused(rds, ready, invoke):
+    # moto sets NextRotationDate to now + AutomaticallyAfterDays. It accepts a rotation with no
+    # function (AWS requires one: the stack's is the SAR rotation app), and with one it would
+    # invoke it, which needs Docker; the code reads only DescribeSecret, so none is given.
+    arn = stack_secret(rds, RotationRules={"AutomaticallyAfterDays": 2})
+
+    later = invoke("upgrade", "orders-db", "--to", "17.2", "--dry-run")  # 8 h + a day < 2 days
+    result = invoke("upgrade", "orders-db", "--to", "17.2", "--timeout", "43200", "--yes")
+
+    assert later.exit_code == 0, later.output
+    assert result.exit_code == 2
+    message = plain(result.stderr)
+    assert f"the master secret {arn} is due to rotate on or before" in message
+    assert f"aws secretsmanager rotate-secret --secret-id {arn}" in message
+    assert_nothing_created(rds, ["orders-db"])
+
+
+V1, V2 = "a" * 32, "b" * 32  # version ids: botocore asks for 32-64 characters
+
+
+def _secret(**fields: Any) -> Any:
+    client = boto3.client("secretsmanager", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_response("describe_secret", fields, {"SecretId": "arn:s"})
+    stubber.activate()
+    return client
+
+
+@pytest.mark.parametrize(
+    ("fields", "refused"),
+    [
+        ({"VersionIdsToStages": {V1: ["AWSCURRENT"], V2: ["AWSPENDING"]}}, "in progress"),
+        ({"VersionIdsToStages": {V1: ["AWSCURRENT", "AWSPENDING"]}}, None),  # finished
+        (
+            {"RotationEnabled": True, "NextRotationDate": datetime(2026, 12, 6, 20, tzinfo=UTC)},
+            "due",
+        ),
+        ({"RotationEnabled": True, "NextRotationDate": datetime(2026, 12, 9, tzinfo=UTC)}, None),
+        ({"RotationEnabled": False, "NextRotationDate": datetime(2026, 12, 6, tzinfo=UTC)}, None),
+    ],
+)
+def test_rotation_states(fields, refused):
+    database = raw_instance(TagList=[{"Key": MASTER_SECRET_TAG, "Value": "arn:s"}])
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+
+    problem = ops_upgrade.rotation_problem(_secret(**fields), database, now, timedelta(hours=8))
+
+    assert (problem is None) if refused is None else (refused in problem), problem
 
 
 def test_pending_modifications_are_named():

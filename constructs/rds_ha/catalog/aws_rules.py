@@ -234,6 +234,55 @@ _RULES += (
         fix="an in-place upgrade (rds-ha upgrade refuses)",
     ),
     Rule(
+        id="blue-green.no-multi-az-cluster",
+        page=f"{_UG}/blue-green-deployments-considerations.html",
+        says="Blue/green deployments aren't supported for the following features: ... Multi-AZ "
+        "DB cluster deployments. Blue/green deployments are supported for Multi-AZ DB instance "
+        "deployments.",
+        fix="an in-place upgrade of the cluster (rds-ha upgrade refuses)",
+    ),
+    Rule(
+        id="blue-green.mysql-8.0.14",
+        page=f"{_UG}/blue-green-deployments-considerations.html",
+        says="MySQL versions 8.0.11 through 8.0.13 have a community bug that prevents them from "
+        "supporting blue/green deployments.",
+        fix="a minor upgrade in place to 8.0.14 or later first (rds-ha maintenance)",
+    ),
+    Rule(
+        id="blue-green.proxy-engines",
+        page=f"{_UG}/rds-proxy-blue-green.html",
+        says="RDS Proxy supports Blue/Green Deployments for RDS for PostgreSQL, RDS for MySQL "
+        "and RDS for MariaDB.",
+        fix="an in-place upgrade for another engine",
+        unclear="editions of the general limitations (blue-green-deployments-considerations"
+        ".html) list 'Amazon RDS Proxy' among the unsupported features; rds-ha follows the "
+        "page on RDS Proxy with blue/green, which is specific and newer",
+    ),
+    Rule(
+        id="blue-green.proxy-target-first",
+        page=f"{_UG}/rds-proxy-blue-green.html#rds-proxy-blue-green-limitations",
+        says="Your blue instance must already be a target of the proxy before you create the "
+        "blue/green deployment; you can't add the instance to an RDS Proxy after you create a "
+        "blue/green deployment for it.",
+        fix="deploy resilience.proxy and let its target become AVAILABLE before rds-ha upgrade; "
+        "no proxy change (cdk deploy) while a deployment exists",
+        unclear="AWS's words as the page's Chinese edition gives them (the English limitation "
+        "is not in rds-ha's reference store); RDS also checks at the switchover that the proxy "
+        "reaches both environments, so rds-ha refuses a target that is not AVAILABLE",
+    ),
+    Rule(
+        id="blue-green.no-cloudformation",
+        page=f"{_UG}/blue-green-deployments-considerations.html",
+        says="Blue/green deployments aren't supported for the following features: ... AWS "
+        "CloudFormation",
+        fix="rds-ha upgrade, then the new version in environments.toml (--write-config)",
+        unclear="the page does not say whether it means a deployment declared in a template "
+        "or a database a stack manages; rds-ha creates the deployment through the RDS API "
+        "and, after the switchover (the green takes the blue's identifier, which is the "
+        "stack's physical id), writes the new version into the config so the next stack "
+        "update changes nothing",
+    ),
+    Rule(
         id="blue-green.no-cascading-replicas",
         page=f"{_UG}/blue-green-deployments-considerations.html",
         says="Cascading read replicas aren't supported.",

@@ -3,6 +3,7 @@ ops_upgrade, the deployment's steps in ops_bluegreen, environments.toml in upgra
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -119,8 +120,14 @@ def upgrade(
 
     rds = cli.client("rds")
     database = find_database(rds, identifier)
-    ops_upgrade.check_upgrade(rds, database)
+    proxies = ops_upgrade.check_upgrade(rds, database)
     ops_upgrade.check_no_deployment(rds, database)
+    # The snapshot and the green each wait up to --timeout before the switchover.
+    rotation = ops_upgrade.rotation_problem(
+        cli.client("secretsmanager"), database, utc_now(), timedelta(seconds=2 * timeout)
+    )
+    if rotation:
+        raise UnsafeOperationError(f"cannot upgrade with a blue/green deployment: {rotation}")
     version = ops_upgrade.check_version(rds, database, to.strip())
     group = ops_upgrade.choose_parameter_group(rds, database, version, group_name)
     storage = ops_upgrade.free_storage(cli.client("cloudwatch"), database, utc_now())
@@ -137,6 +144,7 @@ def upgrade(
         free_storage=storage,
         snapshot_id=snapshot_id,
         deployment_name=deployment_name,
+        warnings=ops_upgrade.proxy_notes(database, proxies),
     )
     shown = upgrade_plan.render_plan(plan)
     prober = probe_request.prepare(

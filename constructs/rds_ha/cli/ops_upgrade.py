@@ -1,16 +1,31 @@
 """`rds-ha upgrade`: the checks of an engine upgrade through an RDS blue/green
 deployment. Nothing here changes AWS; ops_bluegreen does the work once the plan is approved.
 
-What RDS documents, and what the checks below enforce (RDS User Guide, "Limitations and
-considerations for Amazon RDS blue/green deployments" and "Switching a blue/green deployment"):
-- engines: RDS for MySQL, MariaDB and PostgreSQL only (not Db2, Oracle, SQL Server); MySQL 8.0.13
-  and lower are not supported (a community bug);
+What RDS documents, and what the checks below enforce; each refusal names its rule in the
+rulebook (rds_ha.catalog.aws_rules, ids ``blue-green.*`` and
+``secrets.managed-password-no-blue-green``), where the page and AWS's words are:
+- engines: RDS for MySQL, MariaDB and PostgreSQL only (not Db2, Oracle, SQL Server); MySQL 8.0.11
+  to 8.0.13 are not supported (a community bug);
 - not supported: Multi-AZ DB cluster deployments, cascading read replicas, cross-Region read
-  replicas, RDS Proxy, CloudFormation, master passwords managed in Secrets Manager by RDS;
+  replicas, master passwords managed in Secrets Manager by RDS (so the database needs
+  credentials = "secret", rds-ha's default);
 - Multi-AZ DB instance deployments are supported;
+- RDS Proxy is supported for RDS for PostgreSQL, MySQL and MariaDB (rds-proxy-blue-green.html)
+  when the blue instance is already a target of the proxy before the deployment is created; at
+  the switchover RDS checks that the proxy reaches both environments, so a target that is not
+  AVAILABLE is refused here, and the plan names each proxy and what its clients see;
+- "AWS CloudFormation" is listed as unsupported without saying how: rds-ha creates the
+  deployment through the API, never in a template, and the switchover keeps the identifier the
+  stack knows; --write-config then makes the template describe the new version;
 - the switchover "typically takes under a minute"; during it writes are blocked and connections
   dropped on both environments; its timeout is 30-3600 s (default 300) and a switchover that
   runs over it is rolled back with no change to either environment.
+
+rds-ha's own check (not an AWS rule): no rotation of the master secret (credentials = "secret")
+may fall inside the upgrade. The green is a second database kept in sync by replication; for a
+major upgrade of PostgreSQL that is logical replication, which carries row changes, not a role's
+new password, so a rotation on the blue could leave the green, after the switchover, with a
+password the secret no longer holds.
 """
 
 from __future__ import annotations
@@ -22,6 +37,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.cli.databases import CLUSTER, Database, require_available
 from rds_ha.cli.errors import UnsafeOperationError
 
@@ -36,6 +52,8 @@ MIN_FREE_STORAGE_PERCENT = 20
 # A deployment in one of these states is finished with: it does not block a new upgrade.
 FINISHED_STATES = ("DELETING",)
 KEEP_OLD_HOURS_DEFAULT = 24
+# A scheduled rotation happens "on or before" NextRotationDate (rotation_problem).
+ROTATION_MARGIN = timedelta(days=1)
 _GROUP_NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,254}(?<!-)$")
 
 
@@ -112,48 +130,196 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def blue_green_problems(rds: Any, database: Database) -> list[str]:
-    """Why RDS cannot run a blue/green deployment for this database (empty when it can)."""
+    """Why RDS cannot run a blue/green deployment for this database (empty when it can), each
+    with its rule's id, AWS's words, the page and the fix."""
     name = database.identifier
     if database.kind == CLUSTER:
-        return [
-            f"{name} is a Multi-AZ DB cluster: RDS blue/green deployments do not support "
-            "Multi-AZ DB clusters (they do support Multi-AZ DB instances)."
-        ]
+        return [cite("blue-green.no-multi-az-cluster", f"{name} is a Multi-AZ DB cluster")]
     raw = database.raw
     problems = []
     engine, version = database.engine, raw.get("EngineVersion", "")
     if engine not in BLUE_GREEN_ENGINES:
         problems.append(
-            f"{name} runs {engine}: RDS blue/green deployments support only "
-            f"{', '.join(BLUE_GREEN_ENGINES)}."
+            cite(
+                "blue-green.engines",
+                f"{name} runs {engine}: RDS blue/green deployments support only "
+                f"{', '.join(BLUE_GREEN_ENGINES)}",
+            )
         )
     elif engine == "mysql" and _version_key(version) <= (8, 0, 13):
-        problems.append(f"{name} runs MySQL {version}: blue/green needs MySQL 8.0.14 or later.")
+        problems.append(
+            cite(
+                "blue-green.mysql-8.0.14",
+                f"{name} runs MySQL {version}: blue/green needs MySQL 8.0.14 or later",
+            )
+        )
     if raw.get("MasterUserSecret"):
         problems.append(
-            f"{name}'s master password is managed by RDS in Secrets Manager, which blue/green "
-            "deployments do not support."
+            cite(
+                "secrets.managed-password-no-blue-green",
+                f"{name}'s master password is managed by RDS in Secrets Manager "
+                "(credentials = 'rds-managed')",
+            )
         )
     if raw.get("ReadReplicaSourceDBInstanceIdentifier"):
         problems.append(
-            f"{name} is a read replica of {raw['ReadReplicaSourceDBInstanceIdentifier']}: "
-            "upgrade its source (blue/green does not support cascading read replicas)."
+            cite(
+                "blue-green.no-cascading-replicas",
+                f"{name} is a read replica of {raw['ReadReplicaSourceDBInstanceIdentifier']}: "
+                "upgrade its source",
+            )
         )
     region = rds.meta.region_name
     for replica in raw.get("ReadReplicaDBInstanceIdentifiers", []):
         if replica.startswith("arn:") and f":{region}:" not in replica:
             problems.append(
-                f"{name} has a cross-Region read replica ({replica}), which blue/green "
-                "deployments do not support."
+                cite(
+                    "blue-green.no-cross-region-replica",
+                    f"{name} has a cross-Region read replica ({replica})",
+                )
             )
         else:
             child = _instance(rds, replica)
             if child and child.get("ReadReplicaDBInstanceIdentifiers"):
                 problems.append(
-                    f"{name}'s read replica {replica} has replicas of its own: blue/green does "
-                    "not support cascading read replicas."
+                    cite(
+                        "blue-green.no-cascading-replicas",
+                        f"{name}'s read replica {replica} has replicas of its own",
+                    )
                 )
     return problems
+
+
+# --- RDS Proxy in front of the blue ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxyTarget:
+    """A proxy whose target group has the database as an RDS_INSTANCE target."""
+
+    proxy: str
+    engine_family: str
+    state: str  # TargetHealth.State: REGISTERING, AVAILABLE, UNAVAILABLE or UNUSED
+    reason: str = ""  # TargetHealth.Reason, when RDS gives one
+
+
+def proxy_targets(rds: Any, database: Database) -> list[ProxyTarget]:
+    """Every proxy of the account and Region that targets this DB instance
+    (DescribeDBProxies, then DescribeDBProxyTargets per proxy; botocore's DBProxyTarget
+    RdsResourceId "can be the instance identifier for an RDS DB instance")."""
+    found = []
+    for page in rds.get_paginator("describe_db_proxies").paginate():
+        for proxy in page.get("DBProxies", []):
+            name = proxy["DBProxyName"]
+            try:
+                pages = rds.get_paginator("describe_db_proxy_targets").paginate(DBProxyName=name)
+                targets = [t for p in pages for t in p.get("Targets", [])]
+            except ClientError as error:
+                # A proxy deleted between the two calls, or one with no target group yet.
+                if error.response.get("Error", {}).get("Code") in (
+                    "DBProxyNotFoundFault",
+                    "DBProxyTargetGroupNotFoundFault",
+                ):
+                    continue
+                raise
+            for target in targets:
+                if (
+                    target.get("Type") == "RDS_INSTANCE"
+                    and target.get("RdsResourceId") == database.identifier
+                ):
+                    health = target.get("TargetHealth") or {}
+                    found.append(
+                        ProxyTarget(
+                            name,
+                            proxy.get("EngineFamily", ""),
+                            health.get("State", ""),
+                            health.get("Reason", ""),
+                        )
+                    )
+    return found
+
+
+def proxy_problems(database: Database, targets: list[ProxyTarget]) -> list[str]:
+    """RDS Proxy supports blue/green for these engines when the blue is already a target;
+    RDS's switchover guardrails check that the proxy reaches both environments, so a target
+    the proxy cannot reach now is refused before anything is created."""
+    problems = []
+    for target in targets:
+        if database.engine not in BLUE_GREEN_ENGINES:
+            problems.append(
+                cite(
+                    "blue-green.proxy-engines",
+                    f"proxy {target.proxy} targets {database.identifier} ({database.engine})",
+                )
+            )
+        elif target.state != "AVAILABLE":
+            why = f" ({target.reason})" if target.reason else ""
+            problems.append(
+                cite(
+                    "blue-green.proxy-target-first",
+                    f"proxy {target.proxy}'s target {database.identifier} is "
+                    f"{target.state or 'of unknown health'}{why}, not AVAILABLE: RDS checks at "
+                    "the switchover that the proxy reaches both environments",
+                )
+            )
+    return problems
+
+
+def proxy_notes(database: Database, targets: list[ProxyTarget]) -> list[str]:
+    """What the plan says about each proxy (rds-proxy-blue-green.html, "Switchover when using
+    RDS Proxy")."""
+    if not targets:
+        return []
+    names = ", ".join(target.proxy for target in targets)
+    return [
+        f"RDS Proxy {names} targets {database.identifier}: RDS checks at the switchover that "
+        "the proxy reaches both environments; during it the blue is read-only and the proxy "
+        "still routes to it, then routes to the green and drops its existing client "
+        "connections, so clients reconnect to the same proxy endpoint; "
+        "describe-db-proxy-targets shows the green only after the switchover has completed.",
+        f"Do not add {database.identifier} to a proxy or change the proxy's targets (cdk "
+        "deploy) until the deployment is switched over or deleted: RDS cannot add a blue "
+        "instance to a proxy once its deployment exists [blue-green.proxy-target-first].",
+    ]
+
+
+# --- the master secret's rotation (credentials = "secret") -------------------------------------
+
+
+def rotation_problem(
+    secretsmanager: Any, database: Database, now: datetime, window: timedelta
+) -> str | None:
+    """rds-ha's own check: no rotation of the master secret during the upgrade (module
+    docstring). Reads DescribeSecret's RotationEnabled, NextRotationDate and the AWSPENDING
+    stage a rotation in progress leaves on a version."""
+    arn = database.master_secret_arn
+    if not arn or database.raw.get("MasterUserSecret"):
+        return None  # no secret of the stack's (an RDS-managed one is refused above)
+    secret = secretsmanager.describe_secret(SecretId=arn)
+    # botocore, secretsmanager RotateSecret: "If the AWSPENDING staging label is present but not
+    # attached to the same version as AWSCURRENT, then any later invocation of RotateSecret
+    # assumes that a previous rotation request is still in progress".
+    versions = (secret.get("VersionIdsToStages") or {}).values()
+    if any("AWSPENDING" in stages and "AWSCURRENT" not in stages for stages in versions):
+        return (
+            f"the master secret {arn} has a rotation in progress (a version in AWSPENDING): "
+            "let it finish (or fail and be cleared) before the upgrade. Nothing was changed."
+        )
+    # DescribeSecret's NextRotationDate: "The next rotation is scheduled to occur on or before
+    # this date ... it is not an approximate rotation date": rds-ha adds a day's margin.
+    due = secret.get("NextRotationDate")
+    if not secret.get("RotationEnabled") or due is None or due > now + window + ROTATION_MARGIN:
+        return None
+    return (
+        f"the master secret {arn} is due to rotate on or before {due:%Y-%m-%d %H:%M} UTC, "
+        f"within the upgrade's {window.total_seconds() / 3600:g} hours (snapshot and green "
+        "waits) and a day's margin: "
+        "whether a password change on the blue reaches the green depends on the replication "
+        "(PostgreSQL's logical replication does not carry it), so clients could hold a "
+        "password the green does not know after the switchover. Rotate it now "
+        f"(aws secretsmanager rotate-secret --secret-id {arn}) and upgrade once it has "
+        "finished, which moves the next rotation a full interval away. Nothing was changed."
+    )
 
 
 def _instance(rds: Any, identifier: str) -> dict[str, Any] | None:
@@ -338,11 +504,14 @@ def storage_problem(storage: dict[str, Any], database: Database) -> str | None:
     )
 
 
-def check_upgrade(rds: Any, database: Database) -> None:
-    """Everything that refuses before any version or group lookup: exit 2, nothing changed."""
+def check_upgrade(rds: Any, database: Database) -> list[ProxyTarget]:
+    """Everything that refuses before any version or group lookup: exit 2, nothing changed.
+    Returns the proxies that target the database, for the plan."""
     problems = blue_green_problems(rds, database)
+    targets: list[ProxyTarget] = []
     if not problems:
-        problems = readiness_problems(database)
+        targets = proxy_targets(rds, database)
+        problems = proxy_problems(database, targets) + readiness_problems(database)
     if problems:
         raise UnsafeOperationError(
             "cannot upgrade with a blue/green deployment:\n  - "
@@ -350,3 +519,4 @@ def check_upgrade(rds: Any, database: Database) -> None:
             + "\nNothing was changed."
         )
     require_available(database, "an upgrade")
+    return targets
