@@ -71,6 +71,8 @@ def test_nothing_on_the_database_is_acknowledged_and_every_acknowledgment_has_a_
         # Resilience: PutMetricData takes no resource; the watch runs outside the VPC.
         "RecoveryPointWatch/Policy",
         "RecoveryPointWatch/Function",
+        # prod's game day: FIS's vended log delivery actions take no resource.
+        "GameDay/Policy",
     }
     assert all(len(line.split(": ", 1)[1]) > 40 for line in acknowledged)
 
@@ -285,4 +287,7 @@ def test_only_prod_gets_an_rds_proxy_and_every_environment_watches_its_recovery_
             "AWS::CloudWatch::Alarm",
             {"AlarmName": f"rds-ha-{env}-recovery-point-age", "Threshold": 900},
         )
-        synthesized.templates[env].resource_count_is("AWS::FIS::ExperimentTemplate", 0)
+        # The game day is on in prod only: an experiment template costs nothing until it runs.
+        synthesized.templates[env].resource_count_is(
+            "AWS::FIS::ExperimentTemplate", 1 if env == "prod" else 0
+        )

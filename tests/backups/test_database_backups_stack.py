@@ -11,11 +11,14 @@ import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 from synth_helpers import ANNOTATIONS_REPORT, ComplianceSynth, compliance_app
 
+from rds_ha.catalog.engines import Deployment, Engine, newest_of_major
 from stacks.config import DEFAULT_CONFIG_PATH, parse_config
 from stacks.database_stack import DatabaseStack
 
 CLUSTER = {
     "deployment": "multi-az-cluster",
+    # prod pins the major alone, which RDS documents for DB instances only: a full version.
+    "engine_version": newest_of_major(Engine.POSTGRES, Deployment.MULTI_AZ_CLUSTER, "17"),
     "instance_class": "db.m6gd.large",
     "allocated_storage_gib": 400,
     "max_allocated_storage_gib": 1000,

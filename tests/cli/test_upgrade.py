@@ -24,7 +24,14 @@ import pytest
 from botocore.stub import Stubber
 
 from rds_ha.catalog.credentials import MASTER_SECRET_TAG
-from rds_ha.cli import ops_bluegreen, ops_upgrade, probe_connect, upgrade_config, waiting
+from rds_ha.cli import (
+    ops_bluegreen,
+    ops_upgrade,
+    ops_upgrade_clients,
+    probe_connect,
+    upgrade_config,
+    waiting,
+)
 from rds_ha.cli.databases import INSTANCE, Database
 from rds_ha.cli.errors import CheckFailedError
 from rds_ha.cli.ops_upgrade import blue_green_problems, readiness_problems
@@ -501,11 +508,11 @@ def test_only_the_proxies_that_target_the_database_are_named(rds, ready, invoke)
     add_proxy(rds, "billing-proxy", "billing-db")
     add_proxy(rds, "orders-proxy", "orders-db")
 
-    found = ops_upgrade.proxy_targets(
+    found = ops_upgrade_clients.proxy_targets(
         rds, Database(INSTANCE, {"DBInstanceIdentifier": "orders-db"})
     )
 
-    assert found == [ops_upgrade.ProxyTarget("orders-proxy", "POSTGRESQL", "AVAILABLE")]
+    assert found == [ops_upgrade_clients.ProxyTarget("orders-proxy", "POSTGRESQL", "AVAILABLE")]
 
 
 def test_an_rds_managed_master_password_is_refused_with_the_way_out(rds, versions, invoke):
@@ -571,7 +578,9 @@ def test_rotation_states(fields, refused):
     database = raw_instance(TagList=[{"Key": MASTER_SECRET_TAG, "Value": "arn:s"}])
     now = datetime(2026, 12, 6, tzinfo=UTC)
 
-    problem = ops_upgrade.rotation_problem(_secret(**fields), database, now, timedelta(hours=8))
+    problem = ops_upgrade_clients.rotation_problem(
+        _secret(**fields), database, now, timedelta(hours=8)
+    )
 
     assert (problem is None) if refused is None else (refused in problem), problem
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from rds_ha import ConfigurationError, parse_config
+from rds_ha.catalog.engines import Deployment, Engine, newest_of_major
 from stacks.config import DEFAULT_CONFIG_PATH
 
 
@@ -174,6 +175,8 @@ def test_a_fleet_database_neither_inherits_nor_is_checked_against_the_dr_replica
     data["environments"]["dev"]["databases"] = {
         "ledger": {
             "deployment": "multi-az-cluster",
+            # dev pins the major alone, which RDS documents for DB instances only.
+            "engine_version": newest_of_major(Engine.POSTGRES, Deployment.MULTI_AZ_CLUSTER, "17"),
             "instance_class": "db.m6gd.large",
             "allocated_storage_gib": 400,
             "max_allocated_storage_gib": 1000,

@@ -61,9 +61,14 @@ def test_pool_settings_and_alarm_minutes_become_construct_properties() -> None:
 
 
 def test_every_environment_has_the_defaults_when_the_table_is_absent() -> None:
-    config = parse_config(environments())
-    for environment in config.environments.values():
-        assert environment.resilience == ResilienceConfig()
+    data = environments()
+    absent = [name for name, env in data["environments"].items() if "resilience" not in env]
+    config = parse_config(data)
+
+    assert absent == ["dev", "staging"]  # prod turns the game day on
+    for name in absent:
+        assert config.environments[name].resilience == ResilienceConfig()
+    assert config.environments["prod"].resilience == ResilienceConfig(game_day=True)
 
 
 def test_bad_values_are_reported_with_the_environment_and_key() -> None:

@@ -16,6 +16,7 @@ from rds_ha.cli import (
     ops_bluegreen,
     ops_snapshot,
     ops_upgrade,
+    ops_upgrade_clients,
     probe_options,
     probe_report,
     upgrade_config,
@@ -123,7 +124,7 @@ def upgrade(
     proxies = ops_upgrade.check_upgrade(rds, database)
     ops_upgrade.check_no_deployment(rds, database)
     # The snapshot and the green each wait up to --timeout before the switchover.
-    rotation = ops_upgrade.rotation_problem(
+    rotation = ops_upgrade_clients.rotation_problem(
         cli.client("secretsmanager"), database, utc_now(), timedelta(seconds=2 * timeout)
     )
     if rotation:
@@ -144,7 +145,7 @@ def upgrade(
         free_storage=storage,
         snapshot_id=snapshot_id,
         deployment_name=deployment_name,
-        warnings=ops_upgrade.proxy_notes(database, proxies),
+        warnings=ops_upgrade_clients.proxy_notes(database, proxies),
     )
     shown = upgrade_plan.render_plan(plan)
     prober = probe_request.prepare(
