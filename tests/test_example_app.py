@@ -63,6 +63,23 @@ def test_function_env_points_at_the_proxy_endpoint_parameter(built: Built) -> No
     )
 
 
+def test_the_parameter_the_function_reads_is_one_the_proxy_writes_with_its_endpoint(
+    built: Built,
+) -> None:
+    (function,) = built.template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "app_handler.handler"}}
+    ).values()
+    name = function["Properties"]["Environment"]["Variables"]["ENDPOINT_PARAMETER"]
+    database = built.synth.template(built.database_stack)
+    (proxy_id,) = database.find_resources("AWS::RDS::DBProxy")
+
+    written = database.find_resources("AWS::SSM::Parameter", {"Properties": {"Name": name}})
+
+    assert len(written) == 1, name
+    (parameter,) = written.values()
+    assert parameter["Properties"]["Value"] == {"Fn::GetAtt": [proxy_id, "Endpoint"]}
+
+
 def test_function_may_connect_to_the_proxy_resource_id_as_the_user(built: Built) -> None:
     (statement,) = _statements(built, "rds-db:connect")
     resource = str(statement["Resource"])
