@@ -2,7 +2,8 @@
 
 The public API: every construct and type a CDK app needs is importable from here.
 
-- The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``, ``CredentialsMode``.
+- The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``, ``CredentialsMode``,
+  ``ApplicationUser`` (an application's user, rotated by alternating users).
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
@@ -49,6 +50,7 @@ _LAZY = {
     "alarm_topic_key": "rds_ha.monitoring.alarm_topic",
     "FleetDatabase": "rds_ha.environments.databases",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
+    "ApplicationUser": "rds_ha.database.application_users",
     "PipelineConfig": "rds_ha.environments.pipeline",
     "RETAIN_NAMED": "rds_ha.database.defaults",
     "SnapshotExport": "rds_ha.snapshot_export.snapshot_export",
@@ -83,6 +85,7 @@ __all__ = [
     "RETAIN_NAMED",
     "AlarmThresholds",
     "AppConfig",
+    "ApplicationUser",
     "ClusterMemberLookup",
     "ConfigurationError",
     "CredentialsMode",

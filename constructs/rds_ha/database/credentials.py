@@ -21,6 +21,7 @@ from aws_cdk import CfnResource, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
 
 from rds_ha.catalog.credentials import MASTER_SECRET_TAG, CredentialsMode
 from rds_ha.catalog.engines import Engine
@@ -96,7 +97,7 @@ class DatabaseCredentials:
             "Secret",
             username=username,
             encryption_key=self.encryption_key,
-            exclude_characters=_EXCLUDE_CHARACTERS,
+            exclude_characters=EXCLUDE_CHARACTERS,
         )
 
     def _cluster_credentials(self: HighlyAvailableDatabase, username: str) -> dict[str, object]:
@@ -131,12 +132,12 @@ class DatabaseCredentials:
         rotation = secretsmanager.SecretRotation(
             self,
             "RotationSingleUser",
-            application=_SINGLE_USER_ROTATION[self.engine],
+            application=SINGLE_USER_ROTATION[self.engine],
             secret=secret,
             target=self,
             automatically_after=self.master_password_rotation,
             vpc=self._vpc,
-            exclude_characters=_EXCLUDE_CHARACTERS,
+            exclude_characters=EXCLUDE_CHARACTERS,
             vpc_subnets=self._vpc_subnets,
             security_group=security_group,
         )
@@ -170,35 +171,15 @@ class DatabaseCredentials:
             )
 
     def _rotation_security_group(self: HighlyAvailableDatabase) -> ec2.SecurityGroup:
-        """The rotation function's security group: it may reach only the database and the VPC's
-        Secrets Manager endpoint (no NAT), or HTTPS anywhere when the VPC has no endpoint of
-        ours (``create_secrets_manager_endpoint=False``: a NAT or an endpoint made elsewhere)."""
-        security_group = ec2.SecurityGroup(
+        """The master password rotation function's security group."""
+        self.rotation_security_group = rotation_security_group(
             self,
             "RotationSecurityGroup",
-            vpc=self._vpc,
-            description=f"{self.identifier}: master password rotation function",
-            allow_all_outbound=False,
+            self,
+            group_description=f"{self.identifier}: master password rotation function",
+            rule_description=f"Master password rotation of {self.identifier}",
         )
-        # Both rules in this database's stack (remote_rule): the endpoint may be another stack's
-        # (the environment's, shared by its fleet), which must not refer to this one.
-        description = f"Master password rotation of {self.identifier}"
-        if self.secrets_manager_endpoint is None:
-            security_group.add_egress_rule(
-                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), f"{description} to Secrets Manager"
-            )
-        endpoint_groups = (
-            self.secrets_manager_endpoint.connections.security_groups
-            if self.secrets_manager_endpoint is not None
-            else []
-        )
-        for endpoint_group in endpoint_groups:
-            endpoint_group.add_ingress_rule(
-                security_group, ec2.Port.tcp(443), description, remote_rule=True
-            )
-            security_group.add_egress_rule(endpoint_group, ec2.Port.tcp(443), description)
-        self.rotation_security_group = security_group
-        return security_group
+        return self.rotation_security_group
 
     def _attach_cluster_secret(
         self: HighlyAvailableDatabase, cluster: rds.CfnDBCluster, removal: RemovalPolicy
@@ -213,9 +194,43 @@ class DatabaseCredentials:
         cluster.tags.set_tag(MASTER_SECRET_TAG, self._cluster_secret.secret_arn)
         # Attached, the secret carries the cluster's host, port and engine for the rotation
         # function (and for clients).
-        attached = self._cluster_secret.attach(_ClusterSecretTarget(cluster))
+        attached = self._cluster_secret.attach(ClusterSecretTarget(cluster))
         self.secret_rotation = self._rotate(attached)
         return attached
+
+
+def rotation_security_group(
+    scope: Construct,
+    construct_id: str,
+    database: HighlyAvailableDatabase,
+    *,
+    group_description: str,
+    rule_description: str,
+) -> ec2.SecurityGroup:
+    """A rotation function's security group: it may reach only the database (the caller lets
+    it into the port) and the VPC's Secrets Manager endpoint (no NAT), or HTTPS anywhere when
+    the VPC has no endpoint of ours (``create_secrets_manager_endpoint=False``: a NAT or an
+    endpoint made elsewhere)."""
+    security_group = ec2.SecurityGroup(
+        scope,
+        construct_id,
+        vpc=database._vpc,
+        description=group_description,
+        allow_all_outbound=False,
+    )
+    # Both rules in this database's stack (remote_rule): the endpoint may be another stack's
+    # (the environment's, shared by its fleet), which must not refer to this one.
+    endpoint = database.secrets_manager_endpoint
+    if endpoint is None:
+        security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), f"{rule_description} to Secrets Manager"
+        )
+    for endpoint_group in endpoint.connections.security_groups if endpoint is not None else []:
+        endpoint_group.add_ingress_rule(
+            security_group, ec2.Port.tcp(443), rule_description, remote_rule=True
+        )
+        security_group.add_egress_rule(endpoint_group, ec2.Port.tcp(443), rule_description)
+    return security_group
 
 
 def rotation_function_name(identifier: str) -> str:
@@ -232,7 +247,7 @@ _MAX_FUNCTION_NAME = 64
 
 # The Secrets Manager rotation applications (Serverless Application Repository) that
 # aws-cdk-lib's add_rotation_single_user picks per engine; MariaDB uses MySQL's.
-_SINGLE_USER_ROTATION = {
+SINGLE_USER_ROTATION = {
     Engine.POSTGRES: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
     Engine.MYSQL: secretsmanager.SecretRotationApplication.MYSQL_ROTATION_SINGLE_USER,
     Engine.MARIADB: secretsmanager.SecretRotationApplication.MARIADB_ROTATION_SINGLE_USER,
@@ -242,11 +257,11 @@ _SINGLE_USER_ROTATION = {
 # The characters rds.DatabaseSecret leaves out of generated passwords (and the rotation
 # function must too): RDS refuses "/", '"' and "@" in a master password (ModifyDBInstance,
 # MasterUserPassword), the rest breaks connection strings and shells.
-_EXCLUDE_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
+EXCLUDE_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
 
 
 @jsii.implements(secretsmanager.ISecretAttachmentTarget)
-class _ClusterSecretTarget:
+class ClusterSecretTarget:
     """A Multi-AZ DB cluster (an L1 resource) as the target a secret is attached to."""
 
     def __init__(self, cluster: rds.CfnDBCluster) -> None:

@@ -26,6 +26,7 @@ from rds_ha.catalog.engines import (
     EngineProfile,
 )
 from rds_ha.database import defaults
+from rds_ha.database.application_users import ApplicationUser
 from rds_ha.database.builders import CommonSettings, DatabaseBuilders
 from rds_ha.database.credentials import DatabaseCredentials
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
@@ -177,6 +178,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         )
         self.instance_class = instance_class or defaults.instance_class_for(self.deployment)
         self.identifier = identifier or defaults.default_identifier(stack.stack_name, construct_id)
+        self.master_username = master_username
         self.port = port or self.profile.port
         self.allocated_storage_gib = allocated_storage_gib or defaults.allocated_storage_for(
             self.deployment
@@ -359,6 +361,16 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
             arn_format=_COLON_RESOURCE_NAME,
             region=Stack.of(self).region,
             account=Stack.of(self).account,
+        )
+
+    def add_application_user(
+        self, construct_id: str, username: str, *, rotation: Duration | None = None
+    ) -> ApplicationUser:
+        """An application's own user with a secret of its own, rotated by alternating users
+        (``ApplicationUser``; ``credentials=SECRET`` only). Create the user in the database
+        before its first rotation, one ``rotation`` (default 30 days) after the deploy."""
+        return ApplicationUser(
+            self, construct_id, database=self, username=username, rotation=rotation
         )
 
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
