@@ -4,6 +4,8 @@ validation and warnings. Each stack is synthesized once per module."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -11,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
+from cfnlint.api import ManualArgs, lint_file
 from synth_helpers import (
     TEST_ENV,
     ComplianceSynth,
@@ -47,7 +50,7 @@ def default() -> Built:
 
 @pytest.fixture(scope="module")
 def mysql_cluster() -> Built:
-    return Built(engine=Engine.MYSQL, deployment=Deployment.MULTI_AZ_CLUSTER)
+    return Built(engine=Engine.MYSQL, deployment=Deployment.MULTI_AZ_CLUSTER, grant_to_app="app")
 
 
 @pytest.fixture(scope="module")
@@ -371,8 +374,8 @@ def test_multi_az_cluster_has_a_writer_and_readable_standbys_on_nvme_classes(
             "EnableCloudwatchLogsExports": ["error", "general", "slowquery"],
             "PerformanceInsightsEnabled": True,
             "MonitoringInterval": 60,
-            # RDS does not offer IAM database authentication on Multi-AZ DB clusters.
-            "EnableIAMDatabaseAuthentication": Match.absent(),
+            # CreateDBCluster documents it for Multi-AZ DB clusters too.
+            "EnableIAMDatabaseAuthentication": True,
         },
     )
     mysql_cluster.template.has_resource_properties(
@@ -397,9 +400,17 @@ def test_cluster_metrics_use_the_cluster_identifier(mysql_cluster: Built) -> Non
     }
 
 
-def test_grant_connect_on_a_cluster_explains_why_it_is_not_possible(mysql_cluster: Built) -> None:
-    with pytest.raises(ConfigurationError, match="do not support IAM database authentication"):
-        mysql_cluster.database.grant_connect(mysql_cluster.app_role, "app")
+def test_grant_connect_on_a_cluster_names_the_cluster_resource_id(mysql_cluster: Built) -> None:
+    (policy,) = mysql_cluster.template.find_resources("AWS::IAM::Policy").values()
+    (statement,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "rds-db:connect"
+    ]
+    parts = statement["Resource"]["Fn::Join"][1]
+    (cluster_id,) = mysql_cluster.template.find_resources(DB_CLUSTER)
+    assert parts[-3].endswith(":dbuser:")
+    assert parts[-2:] == [{"Fn::GetAtt": [cluster_id, "DBClusterResourceId"]}, "/app"]
 
 
 def test_mariadb_logs_connections_through_the_audit_plugin(mariadb_single_az: Built) -> None:
@@ -659,3 +670,32 @@ def test_without_auto_minor_upgrades_the_default_version_is_pinned_in_full() -> 
     assert instance["Properties"]["EngineVersion"] == "17.9"
     assert instance["Properties"]["AutoMinorVersionUpgrade"] is False
     assert "Metadata" not in instance or "cfn-lint" not in instance["Metadata"]
+
+
+def test_a_cluster_passes_cfn_lint_e3692_but_for_iam_authentication(
+    mysql_cluster: Built, tmp_path: Path
+) -> None:
+    """The cluster tells cfn-lint to skip E3692, whose list of what a Multi-AZ DB cluster may not
+    set still has EnableIAMDatabaseAuthentication (the RDS API allows it): the rest of E3692 is
+    checked here, and the day cfn-lint accepts the property this test says so."""
+    (cluster_id,) = mysql_cluster.template.find_resources(DB_CLUSTER)
+    resource = mysql_cluster.template.to_json()["Resources"][cluster_id]
+    assert resource["Metadata"]["cfn-lint"] == {"config": {"ignore_checks": ["E3692"]}}
+
+    def e3692(properties: dict[str, Any]) -> list[str]:
+        template = mysql_cluster.template.to_json()
+        template["Resources"][cluster_id]["Metadata"].pop("cfn-lint")
+        template["Resources"][cluster_id]["Properties"] = properties
+        path = tmp_path / f"cluster-{len(list(tmp_path.iterdir()))}.json"
+        path.write_text(json.dumps(template))
+        matches = lint_file(path, config=ManualArgs(regions=["eu-west-1"]))
+        return [str(match) for match in matches if match.rule.id == "E3692"]
+
+    properties = dict(resource["Properties"])
+    with_iam = e3692(properties)
+    del properties["EnableIAMDatabaseAuthentication"]
+
+    assert len(with_iam) == 1 and "EnableIAMDatabaseAuthentication" in with_iam[0]
+    assert e3692(properties) == []
+    # E3692 still guards the rest, e.g. a storage type a Multi-AZ DB cluster cannot have.
+    assert e3692({**properties, "StorageType": "aurora"})

@@ -149,8 +149,9 @@ def database_endpoint(rds: Any, db_id: str) -> Endpoint:
         port=int(port),
         user=raw.get("MasterUsername"),
         database=raw.get(name_key),
-        # Multi-AZ DB clusters do not offer IAM database authentication in this project.
-        iam_auth=database.kind == INSTANCE and bool(raw.get("IAMDatabaseAuthenticationEnabled")),
+        # DBInstance and DBCluster both report IAMDatabaseAuthenticationEnabled; rds-ha turns it
+        # on for instances and Multi-AZ DB clusters.
+        iam_auth=bool(raw.get("IAMDatabaseAuthenticationEnabled")),
         secret_arn=database.master_secret_arn,
     )
 
@@ -201,19 +202,14 @@ def choose_target(
     """Apply the defaults and refuse contradictions (exit 2) before any connection."""
     problems: list[str] = []
     if auth is None:
-        # Instances and proxies here have IAM authentication; Multi-AZ DB clusters cannot.
-        iam_possible = endpoint.source == "host" or (
-            endpoint.source != CLUSTER and endpoint.iam_auth
-        )
+        # Instances, Multi-AZ DB clusters and proxies here have IAM authentication.
+        iam_possible = endpoint.source == "host" or endpoint.iam_auth
         auth = Auth.IAM if iam_possible and not secret_arn else Auth.SECRET
-    if auth is Auth.IAM and endpoint.source == CLUSTER:
+    if auth is Auth.IAM and endpoint.source in (INSTANCE, CLUSTER) and not endpoint.iam_auth:
         problems.append(
-            "--auth iam: Multi-AZ DB clusters do not support IAM database authentication; "
-            "log in with the master secret (the default, or --secret-arn)."
-        )
-    if auth is Auth.IAM and endpoint.source == INSTANCE and not endpoint.iam_auth:
-        problems.append(
-            f"--auth iam: {endpoint.name} does not have IAM database authentication enabled."
+            f"--auth iam: {endpoint.source} {endpoint.name} does not have IAM database "
+            "authentication enabled; log in with the master secret (--auth secret, or "
+            "--secret-arn)."
         )
     secret_arn = secret_arn or (endpoint.secret_arn if auth is Auth.SECRET else None)
     if auth is Auth.SECRET and not secret_arn:

@@ -33,13 +33,16 @@ from rds_ha.catalog.engines import (
     listed_version,
 )
 from rds_ha.database import defaults
-from rds_ha.nag import nag_finding_text, skip_checkov_checks
+from rds_ha.nag import nag_finding_text
 
 if TYPE_CHECKING:
     from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
+
+
+CLUSTER_CFN_LINT_IGNORE = "E3692"
 
 
 class DatabaseBuilders:
@@ -161,22 +164,19 @@ class DatabaseBuilders:
             performance_insights_enabled=True,
             performance_insights_kms_key_id=self.encryption_key.key_arn,
             performance_insights_retention_period=7,
+            # The RDS API documents it for Multi-AZ DB clusters (CreateDBCluster and
+            # ModifyDBCluster, EnableIAMDatabaseAuthentication: "Valid for Cluster Type: Aurora
+            # DB clusters and Multi-AZ DB clusters"), and "Limitations of Multi-AZ DB clusters"
+            # does not list it. CloudFormation passes it on for every engine (the DBCluster
+            # handler's CreateDBCluster and ModifyDBCluster requests). On a deployed cluster it
+            # is an in-place change.
+            enable_iam_database_authentication=True,
         )
         cluster.apply_removal_policy(common.removal_policy)
-        # The RDS API documents EnableIAMDatabaseAuthentication for Multi-AZ DB clusters too
-        # (CreateDBCluster: "Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB
-        # clusters"), and "Limitations of Multi-AZ DB clusters" does not exclude it. rds-ha has
-        # not turned it on for clusters: that changes a deployed database, so it is a reviewed
-        # change of its own. Until then checkov is told so, not left failing.
-        skip_checkov_checks(
-            cluster,
-            {
-                "CKV_AWS_162": "rds-ha does not turn on IAM database authentication for a "
-                "Multi-AZ DB cluster (grant_connect refuses clusters): clients log in with "
-                "the master user's secret, which RDS manages and rotates in Secrets Manager "
-                "under the database key."
-            },
-        )
+        # cfn-lint's E3692 (its own list of what a Multi-AZ DB cluster may not set) still
+        # forbids the property; the rest of E3692 is checked on the template without it
+        # (tests/test_highly_available_database.py).
+        cluster.add_metadata("cfn-lint", {"config": {"ignore_checks": [CLUSTER_CFN_LINT_IGNORE]}})
         self.instance = None
         self.cluster = cluster
         self.resource = cluster

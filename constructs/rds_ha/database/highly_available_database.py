@@ -377,16 +377,9 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         """Let ``grantee`` log in as ``db_user`` with IAM database authentication.
 
         Network access is separate: ``database.connections.allow_default_port_from(app)``.
-        RDS offers IAM database authentication on DB instances, not on Multi-AZ DB clusters.
+        On a Multi-AZ DB cluster the user is the cluster's (``dbuser:cluster-<id>/<user>``,
+        the DbClusterResourceId), valid on its writer and reader endpoints.
         """
-        if self.deployment is Deployment.MULTI_AZ_CLUSTER:
-            raise ConfigurationError(
-                self.node.path,
-                [
-                    "grant_connect: Multi-AZ DB clusters do not support IAM database "
-                    "authentication; grant read access to the secret instead (database.secret)"
-                ],
-            )
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["rds-db:connect"],
