@@ -11,7 +11,9 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
+from synth_helpers import TEST_ENV, isolated_vpc
 
+from rds_ha import HighlyAvailableDatabase
 from rds_ha.guard import Category, compare_templates
 
 ENV = cdk.Environment(account="123456789012", region="eu-west-1")
@@ -114,3 +116,36 @@ def test_destroy_removal_policy_weakens_the_database_policies(templates):
         ("DeletionPolicy", "Retain", "Delete"),
         ("UpdateReplacePolicy", "Retain", "Delete"),
     ]
+
+
+def _rds_ha_template(port: int, deployment: str) -> dict[str, Any]:
+    stack = cdk.Stack(cdk.App(), "Shop", env=TEST_ENV)
+    HighlyAvailableDatabase(
+        stack, "Orders", vpc=isolated_vpc(stack), deployment=deployment, port=port
+    )
+    return cdk.assertions.Template.from_stack(stack).to_json()
+
+
+def test_a_multi_az_db_cluster_port_change_is_refused_before_rds_refuses_it():
+    found = compare_templates(
+        "Shop",
+        _rds_ha_template(15432, "multi-az-cluster"),
+        _rds_ha_template(15433, "multi-az-cluster"),
+    )
+
+    (refused,) = [f for f in found if f.category is Category.AWS_REFUSES]
+    assert (refused.resource_type, refused.property) == ("AWS::RDS::DBCluster", "Port")
+    assert refused.unsafe
+    assert "[cluster.no-port-change]" in refused.message and "Modifying the port" in refused.message
+    assert not [f for f in found if f.category is Category.IN_PLACE and f.property == "Port"]
+
+
+def test_an_instance_port_change_stays_an_in_place_change():
+    found = compare_templates(
+        "Shop",
+        _rds_ha_template(15432, "multi-az-instance"),
+        _rds_ha_template(15433, "multi-az-instance"),
+    )
+
+    assert not [f for f in found if f.category is Category.AWS_REFUSES]
+    assert [f.property for f in found if f.resource_type == "AWS::RDS::DBInstance"] == ["Port"]

@@ -1,8 +1,9 @@
 """Data-safety guard: no change may silently replace or delete a database, its key, its
 secret or its backups.
 
-May import: the standard library, cfn-lint's data (resource schemas) and rich (``report`` prints
-the report). Never aws_cdk: ``rds-ha guard`` runs where the CLI runs.
+May import: the standard library, cfn-lint's data (resource schemas), rich (``report`` prints
+the report) and ``rds_ha.catalog`` (the rulebook: changes RDS refuses). Never aws_cdk:
+``rds-ha guard`` runs where the CLI runs.
 """
 
 from rds_ha.guard.assembly import GuardInputError, load_assembly

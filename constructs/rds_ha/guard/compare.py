@@ -20,6 +20,7 @@ from rds_ha.guard.findings import (
     resources,
 )
 from rds_ha.guard.protections import (
+    aws_refusals,
     backups_disabled,
     effective_policy,
     fate_of_old,
@@ -201,9 +202,11 @@ def _changes(
     yield from protection_off(stack, logical_id, old, new)
     disabled = backups_disabled(stack, logical_id, old, new)
     yield from disabled
+    refused = aws_refusals(stack, logical_id, old, new)
+    yield from refused
     covered = {pointer_to_property(c.pointer).split(".")[0] for c in causes}
     covered |= {pointer_to_property(p) for p in protection_pointers(resource_type)}
-    covered |= {f.property for f in disabled if f.property}
+    covered |= {f.property for f in [*disabled, *refused] if f.property}
     yield from _in_place(stack, logical_id, old, new, covered, normalise=lambda value: value)
 
 

@@ -24,6 +24,8 @@ class Category(StrEnum):
     BACKUPS_DISABLED = "backups-disabled"
     STACK_REMOVED = "stack-removed"
     IN_PLACE = "in-place"
+    # A change RDS documents it refuses: the update would fail and roll back.
+    AWS_REFUSES = "aws-refuses"
     # A resource that holds no data is replaced; listed because it is worth a look.
     REPLACED_NO_DATA = "replaced-no-data"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from rds_ha.catalog.aws_rules import cite
 from rds_ha.guard.findings import Category, Finding, Resource, properties
 from rds_ha.guard.schemas import (
     BACKUP_RETENTION,
@@ -122,5 +123,37 @@ def backups_disabled(stack: str, logical_id: str, old: Resource, new: Resource) 
             old_value,
             new_value,
             message,
+        )
+    ]
+
+
+# Multi-AZ DB clusters: AWS::RDS::DBCluster with an RDS engine (Aurora's are aurora-*).
+_MULTI_AZ_CLUSTER_ENGINES = frozenset({"mysql", "postgres"})
+
+
+def aws_refusals(stack: str, logical_id: str, old: Resource, new: Resource) -> list[Finding]:
+    """Changes RDS refuses on the deployed resource, each with its rulebook rule: the update
+    would fail and CloudFormation roll it back, so the guard stops it before the deploy."""
+    if old.get("Type") != "AWS::RDS::DBCluster":
+        return []
+    before, after = properties(old), properties(new)
+    engine = str(after.get("Engine", before.get("Engine", ""))).lower()
+    port_before, port_after = before.get("Port"), after.get("Port")
+    if engine not in _MULTI_AZ_CLUSTER_ENGINES or port_before == port_after:
+        return []
+    return [
+        Finding(
+            stack,
+            logical_id,
+            "AWS::RDS::DBCluster",
+            Category.AWS_REFUSES,
+            "Port",
+            port_before,
+            port_after,
+            cite(
+                "cluster.no-port-change",
+                f"Port {port_before} -> {port_after} on a Multi-AZ DB cluster: the update would "
+                "fail and roll back",
+            ),
         )
     ]
