@@ -13,31 +13,14 @@ from botocore.stub import Stubber
 from rds_ha.cli import ops_doctor, ops_doctor_fleet
 from rds_ha.cli.databases import INSTANCE, Database
 
-from .conftest import REGION, create_cluster, create_instance, plain
-from .test_doctor import SKIP_PENDING, TOPIC, watch
-
-
-def watch_cluster(cloudwatch, rds, cluster_id: str) -> None:
-    for metric in ops_doctor.KEY_METRICS:
-        cloudwatch.put_metric_alarm(
-            AlarmName=f"{cluster_id}-{metric}",
-            Namespace="AWS/RDS",
-            MetricName=metric,
-            Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster_id}],
-            Statistic="Average",
-            Period=60,
-            EvaluationPeriods=5,
-            Threshold=80,
-            ComparisonOperator="GreaterThanThreshold",
-            AlarmActions=[TOPIC],
-        )
-    rds.create_event_subscription(
-        SubscriptionName=f"{cluster_id}-events",
-        SnsTopicArn=TOPIC,
-        SourceType="db-cluster",
-        SourceIds=[cluster_id],
-        Enabled=True,
-    )
+from .conftest import REGION, create_instance, plain
+from .deployed_alarms import (
+    CLUSTER_ID,
+    create_multi_az_cluster,
+    put_deployed_alarms,
+    subscribe_to_events,
+)
+from .test_doctor import SKIP_PENDING, watch
 
 
 def prod(environment: str = "prod", team: str = "orders") -> list[dict[str, str]]:
@@ -46,19 +29,21 @@ def prod(environment: str = "prod", team: str = "orders") -> list[dict[str, str]
 
 @pytest.fixture
 def fleet(rds, cloudwatch):
-    """Three compliant databases (two instances, a Multi-AZ DB cluster with two members) and one
+    """Three compliant databases (two instances, a Multi-AZ DB cluster with three members) and one
     without deletion protection; prod-tagged except billing-db (staging), team tags by owner."""
     for db_id, tags in (("orders-db", prod()), ("billing-db", prod("staging", team="billing"))):
         create_instance(rds, db_id, Tags=tags)
         watch(cloudwatch, rds, db_id)
     create_instance(rds, "risky-db", DeletionProtection=False, Tags=prod())
     watch(cloudwatch, rds, "risky-db")
-    create_cluster(rds, "payments")
+    # The cluster's alarms and event subscription as the constructs deploy them.
+    members = create_multi_az_cluster(rds, CLUSTER_ID)
     rds.add_tags_to_resource(
         ResourceName=rds.describe_db_clusters()["DBClusters"][0]["DBClusterArn"],
         Tags=prod(team="payments"),
     )
-    watch_cluster(cloudwatch, rds, "payments")
+    put_deployed_alarms(cloudwatch, CLUSTER_ID, members)
+    subscribe_to_events(rds, CLUSTER_ID)
 
 
 def report(result) -> dict:
@@ -70,7 +55,7 @@ def test_doctor_all_fails_only_the_database_that_fails_a_check(fleet, invoke):
 
     assert result.exit_code == 1, result.output
     rows = {entry["database"]: entry for entry in report(result)["databases"]}
-    # The cluster's member instances (payments-a, payments-b) are audited through the cluster.
+    # The cluster's member instances (payments-instance-1..3) are audited through it.
     assert list(rows) == ["billing-db", "orders-db", "payments", "risky-db"]
     assert {db_id: entry["passed"] for db_id, entry in rows.items()} == {
         "billing-db": True,

@@ -67,7 +67,7 @@ class AccountData:
 
     def alarms(self, db: Database) -> list[dict[str, Any]]:
         index = self._once("alarms", lambda: alarms_by_dimension(self._cloudwatch))
-        return index.get((_alarm_dimension(db), db.identifier), [])
+        return _unique([alarm for key in _alarm_keys(db) for alarm in index.get(key, [])])
 
     def event_subscriptions(self) -> list[dict[str, Any]]:
         return self._once("subscriptions", lambda: event_subscriptions(self._rds))
@@ -194,8 +194,31 @@ def all_pending_actions(rds: Any) -> dict[str, list[dict[str, Any]]]:
     return actions
 
 
-def _alarm_dimension(db: Database) -> str:
-    return "DBInstanceIdentifier" if db.kind == INSTANCE else "DBClusterIdentifier"
+def _alarm_keys(db: Database) -> list[tuple[str, str]]:
+    """The (dimension, value) pairs whose alarms watch ``db``.
+
+    RDS publishes a Multi-AZ DB cluster's AWS/RDS metrics per member DB instance, so
+    ``DatabaseAlarms`` watches the members (``monitoring.cluster_members``): a cluster's alarms
+    are found by each member's DBInstanceIdentifier, from ``DBClusterMembers[].
+    DBInstanceIdentifier`` of DescribeDBClusters (botocore rds ``DBCluster`` shape,
+    ``DBClusterMembers``: ``DBClusterMember`` list). Alarms on the cluster's own
+    DBClusterIdentifier count too: ``RecoveryPointWatch`` publishes its metric per cluster.
+    """
+    if db.kind == INSTANCE:
+        return [("DBInstanceIdentifier", db.identifier)]
+    members = [
+        member["DBInstanceIdentifier"]
+        for member in db.raw.get("DBClusterMembers") or []
+        if member.get("DBInstanceIdentifier")
+    ]
+    return [("DBClusterIdentifier", db.identifier)] + [
+        ("DBInstanceIdentifier", member) for member in members
+    ]
+
+
+def _unique(alarms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each alarm once: one over a cluster's three members is found under each member."""
+    return list({alarm["AlarmName"]: alarm for alarm in alarms}.values())
 
 
 def _metric_alarms(cloudwatch: Any) -> list[dict[str, Any]]:
@@ -214,8 +237,12 @@ def _dimensions(alarm: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def alarms_for(cloudwatch: Any, db: Database) -> list[dict[str, Any]]:
-    dimension = {"Name": _alarm_dimension(db), "Value": db.identifier}
-    return [alarm for alarm in _metric_alarms(cloudwatch) if dimension in _dimensions(alarm)]
+    keys = set(_alarm_keys(db))
+    return [
+        alarm
+        for alarm in _metric_alarms(cloudwatch)
+        if keys & {(d.get("Name", ""), d.get("Value", "")) for d in _dimensions(alarm)}
+    ]
 
 
 def alarms_by_dimension(cloudwatch: Any) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -241,7 +268,8 @@ def _alarm_metric(alarm: dict[str, Any]) -> str | None:
 def check_alarms(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Check:
     alarms = c.account.alarms(db) if c.account else alarms_for(c.cloudwatch, db)
     if not alarms:
-        return Check("alarms", FAIL, f"no CloudWatch alarm watches {db.identifier}")
+        watched = db.identifier if db.kind == INSTANCE else f"{db.identifier} or its members"
+        return Check("alarms", FAIL, f"no CloudWatch alarm watches {watched}")
     watched = {_alarm_metric(a) for a in alarms}
     missing = [m for m in KEY_METRICS if m not in watched]
     silent = [a["AlarmName"] for a in alarms if not a.get("AlarmActions")]
