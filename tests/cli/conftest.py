@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
+from rds_ha.catalog.credentials import MASTER_SECRET_TAG
 from rds_ha.cli import plans, waiting
 from rds_ha.cli.app import app
 from rds_ha.cli.context import CliContext
@@ -121,6 +122,31 @@ def create_cluster(rds: Any, identifier: str = "orders") -> dict[str, Any]:
             AvailabilityZone=az,
         )
     return rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
+
+
+def stack_secret(rds: Any, identifier: str = "orders-db", **rotation: Any) -> str:
+    """The secret credentials = "secret" gives a database (an instance, or else a cluster of
+    that identifier), named by the construct's tag; ``rotation`` configures its rotation
+    (RotateSecret's RotationRules etc., not run now). moto accepts a rotation with no function
+    (AWS requires one: the stack's is the SAR rotation app) and then sets RotationEnabled,
+    NextRotationDate and LastRotatedDate; with a function it would invoke it, which needs
+    Docker."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name=f"{identifier}-master", SecretString='{"password":"x"}')["ARN"]
+    if rotation:
+        secrets.rotate_secret(SecretId=arn, RotateImmediately=False, **rotation)
+    instances = rds.describe_db_instances(
+        Filters=[{"Name": "db-instance-id", "Values": [identifier]}]
+    )["DBInstances"]
+    resource = (
+        instances[0]["DBInstanceArn"]
+        if instances
+        else rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0][
+            "DBClusterArn"
+        ]
+    )
+    rds.add_tags_to_resource(ResourceName=resource, Tags=[{"Key": MASTER_SECRET_TAG, "Value": arn}])
+    return arn
 
 
 def instance_ids(rds: Any) -> list[str]:

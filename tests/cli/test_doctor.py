@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from rds_ha.cli import ops_doctor
 from rds_ha.cli.databases import INSTANCE, Database
 
-from .conftest import REGION, create_cluster, create_instance, plain
+from .conftest import REGION, create_cluster, create_instance, plain, stack_secret
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:db-alarms"
 
@@ -49,8 +49,12 @@ def statuses(result) -> dict[str, str]:
 SKIP_PENDING = ("--skip", "pending-maintenance")
 
 
+ROTATION = {"RotationRules": {"AutomaticallyAfterDays": 30}}
+
+
 def test_doctor_passes_a_compliant_multi_az_instance(rds, cloudwatch, invoke):
     create_instance(rds)
+    stack_secret(rds, "orders-db", **ROTATION)
     watch(cloudwatch, rds, "orders-db")
 
     result = invoke("--output", "json", "doctor", "orders-db", *SKIP_PENDING)
@@ -109,6 +113,8 @@ def test_doctor_fails_a_risky_instance_with_exit_code_1(rds, invoke):
         "pending-maintenance": "skipped",
         "alarms": "fail",
         "event-subscription": "fail",
+        # Neither an RDS-managed secret nor the stack's tag: not a database rds-ha deployed.
+        "master-secret": "warn",
     }
     assert "7 check(s) failed" in plain(result.stderr)
 
@@ -121,7 +127,7 @@ def test_doctor_prints_a_table_in_text_mode(rds, cloudwatch, invoke):
 
     assert result.exit_code == 0
     assert "multi-az" in result.stdout and "PASS" in result.stdout
-    assert "10 of 10 checks passed or skipped" in result.stdout
+    assert "11 of 11 checks passed or skipped" in result.stdout
 
 
 def test_alarm_check_fails_when_a_key_metric_is_unwatched_or_an_alarm_is_silent(

@@ -13,14 +13,14 @@ from botocore.stub import Stubber
 from rds_ha.cli import ops_doctor, ops_doctor_fleet
 from rds_ha.cli.databases import INSTANCE, Database
 
-from .conftest import REGION, create_instance, plain
+from .conftest import REGION, create_instance, plain, stack_secret
 from .deployed_alarms import (
     CLUSTER_ID,
     create_multi_az_cluster,
     put_deployed_alarms,
     subscribe_to_events,
 )
-from .test_doctor import SKIP_PENDING, watch
+from .test_doctor import ROTATION, SKIP_PENDING, watch
 
 
 def prod(environment: str = "prod", team: str = "orders") -> list[dict[str, str]]:
@@ -33,8 +33,10 @@ def fleet(rds, cloudwatch):
     without deletion protection; prod-tagged except billing-db (staging), team tags by owner."""
     for db_id, tags in (("orders-db", prod()), ("billing-db", prod("staging", team="billing"))):
         create_instance(rds, db_id, Tags=tags)
+        stack_secret(rds, db_id, **ROTATION)
         watch(cloudwatch, rds, db_id)
     create_instance(rds, "risky-db", DeletionProtection=False, Tags=prod())
+    stack_secret(rds, "risky-db", **ROTATION)
     watch(cloudwatch, rds, "risky-db")
     # The cluster's alarms and event subscription as the constructs deploy them.
     members = create_multi_az_cluster(rds, CLUSTER_ID)
@@ -44,6 +46,7 @@ def fleet(rds, cloudwatch):
     )
     put_deployed_alarms(cloudwatch, CLUSTER_ID, members)
     subscribe_to_events(rds, CLUSTER_ID)
+    stack_secret(rds, CLUSTER_ID, **ROTATION)
 
 
 def report(result) -> dict:

@@ -36,7 +36,15 @@ from rds_ha.cli.databases import INSTANCE, Database
 from rds_ha.cli.errors import CheckFailedError
 from rds_ha.cli.ops_upgrade import blue_green_problems, readiness_problems
 
-from .conftest import REGION, create_cluster, create_instance, instance_ids, moto_key, plain
+from .conftest import (
+    REGION,
+    create_cluster,
+    create_instance,
+    instance_ids,
+    moto_key,
+    plain,
+    stack_secret,
+)
 from .tcp_proxy import CuttableProxy
 from .test_probe_during import DOWN_SECONDS, OutageDriver
 from .test_probe_live import PG_USER, TOLERANCE_SECONDS, _require
@@ -405,19 +413,6 @@ def test_a_same_region_replica_is_supported():
 # moto 5.2.5 keeps proxies and their targets; a target is REGISTERING in the response of
 # RegisterDBProxyTargets and AVAILABLE in every describe after it, so the other states come from
 # a Stubber.
-
-
-def stack_secret(rds: Any, identifier: str = "orders-db", **rotation: Any) -> str:
-    """The secret credentials = "secret" gives the database, named by the construct's tag."""
-    secrets = boto3.client("secretsmanager", region_name=REGION)
-    arn = secrets.create_secret(Name=f"{identifier}-master", SecretString='{"password":"x"}')["ARN"]
-    if rotation:
-        secrets.rotate_secret(SecretId=arn, RotateImmediately=False, **rotation)
-    instance = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-    rds.add_tags_to_resource(
-        ResourceName=instance["DBInstanceArn"], Tags=[{"Key": MASTER_SECRET_TAG, "Value": arn}]
-    )
-    return arn
 
 
 PROXY_SECRET = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:orders-master-AbCdEf"

@@ -124,7 +124,9 @@ def doctor(
     database = find_database(rds, db_id)
     # Read before any check runs: a wrong --template is bad input (exit 2), not a failed audit.
     in_template = ops_drift.find_in_template(template, database) if template else None
-    clients = ops_doctor.Clients(rds=rds, cloudwatch=cli.client("cloudwatch"))
+    clients = ops_doctor.Clients(
+        rds=rds, cloudwatch=cli.client("cloudwatch"), secretsmanager=cli.client("secretsmanager")
+    )
     now = utc_now()
     skipped = frozenset(skip or [])
     results = ops_doctor.run_checks(database, clients, thresholds=thresholds, skip=skipped, now=now)
@@ -172,7 +174,9 @@ def _doctor_all(
     tags = ops_doctor_fleet.parse_tags(tag_values)
     # Clients are made here, before the worker threads start: boto3 sessions are not thread-safe.
     rds = cli.client("rds")
-    clients = ops_doctor.Clients(rds=rds, cloudwatch=cli.client("cloudwatch"))
+    clients = ops_doctor.Clients(
+        rds=rds, cloudwatch=cli.client("cloudwatch"), secretsmanager=cli.client("secretsmanager")
+    )
     databases = ops_doctor_fleet.list_databases(rds, tags)
     reports = ops_doctor_fleet.run_fleet(
         databases,

@@ -10,6 +10,7 @@ from typing import Any
 
 from rds_ha.cli.databases import CLUSTER, INSTANCE, Database
 from rds_ha.cli.errors import AWS_FAILURES
+from rds_ha.cli.ops_doctor_secret import master_secret_status
 from rds_ha.cli.output import duration
 
 PASS, WARN, FAIL, ERROR = "pass", "warn", "fail", "error"
@@ -38,6 +39,7 @@ class Check:
 class Clients:
     rds: Any
     cloudwatch: Any
+    secretsmanager: Any = None  # the master-secret check's; None where a caller has no use for it
     # Set by `doctor --all`: the account-wide data every database's checks read, fetched once.
     account: AccountData | None = None
 
@@ -324,6 +326,12 @@ def check_event_subscription(db: Database, c: Clients, _t: Thresholds, _n: datet
     return Check("event-subscription", PASS, ", ".join(sorted(covering)))
 
 
+def check_master_secret(db: Database, c: Clients, _t: Thresholds, now: datetime) -> Check:
+    """Who keeps the master password and whether its rotation works (ops_doctor_secret)."""
+    status, detail = master_secret_status(db, c.secretsmanager, now)
+    return Check("master-secret", status, detail)
+
+
 CHECKS: dict[str, CheckFn] = {
     "multi-az": check_multi_az,
     "backup-retention": check_backup_retention,
@@ -335,6 +343,7 @@ CHECKS: dict[str, CheckFn] = {
     "pending-maintenance": check_pending_maintenance,
     "alarms": check_alarms,
     "event-subscription": check_event_subscription,
+    "master-secret": check_master_secret,
 }
 
 
