@@ -177,6 +177,21 @@ def test_the_overview_dashboard_has_a_row_per_database(fleet: Fleet) -> None:
         assert f"### {identifier}" in body
 
 
+def test_the_overview_graphs_the_fleet_cluster_by_its_member_alarms(fleet: Fleet) -> None:
+    # Its members are looked up in its own stack: the overview shows its alarms (by fixed
+    # names) rather than metrics on a DBClusterIdentifier RDS does not publish for it.
+    (dashboard,) = [
+        resource
+        for resource in fleet.resources("rds-ha-shop", "AWS::CloudWatch::Dashboard").values()
+        if resource["Properties"]["DashboardName"] == "rds-ha-shop_databases"
+    ]
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "DBClusterIdentifier" not in body
+    for slug in ("cpu", "connections", "free-storage"):
+        assert f"alarm:rds-ha-shop-events-{slug}-warning" in body
+    assert "rds-ha-shop-orders" in body and "DBInstanceIdentifier" in body
+
+
 def test_shared_key_puts_the_database_on_the_environment_key(fleet: Fleet) -> None:
     assert fleet.resources("rds-ha-lab-scratch", "AWS::KMS::Key") == {}
     (key_id,) = [

@@ -178,6 +178,8 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         )
         self.instance_class = instance_class or defaults.instance_class_for(self.deployment)
         self.identifier = identifier or defaults.default_identifier(stack.stack_name, construct_id)
+        # A Multi-AZ DB cluster's members, which its metrics watch (``use_cluster_members``).
+        self.cluster_member_identifiers: list[str] = []
         self.master_username = master_username
         self.port = port or self.profile.port
         self.allocated_storage_gib = allocated_storage_gib or defaults.allocated_storage_for(

@@ -1,28 +1,119 @@
 """The CloudWatch metrics of a ``HighlyAvailableDatabase`` (``database.metric_cpu_utilization()``
-and the rest), keyed by its identifier."""
+and the rest): a DB instance's by its identifier, a Multi-AZ DB cluster's by its members'.
+
+The RDS user guide's "Amazon CloudWatch dimensions for Amazon RDS"
+(https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/dimensions.html) lists
+DBInstanceIdentifier, DatabaseClass, EngineName and SourceRegion for RDS, no
+DBClusterIdentifier (that is Aurora's, "Amazon CloudWatch dimensions for Aurora"): RDS
+publishes a Multi-AZ DB cluster's metrics per member DB instance, so a metric of the cluster is
+the worst member's, the same expression ``DatabaseAlarms`` alarms on.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from rds_ha.catalog.engines import Deployment
+from rds_ha.errors import ConfigurationError
+
+# "A Multi-AZ DB cluster has a writer DB instance and two reader DB instances" ("Multi-AZ DB
+# cluster deployments for Amazon RDS").
+CLUSTER_MEMBERS = 3
+# Metrics whose lowest member is the one in trouble; for the others it is the highest.
+LOWER_IS_WORSE = frozenset(
+    {
+        "FreeableMemory",
+        "FreeStorageSpace",
+        "EBSByteBalance%",
+        "EBSIOBalance%",
+        "BurstBalance",
+        "CPUCreditBalance",
+    }
+)
+
+
+def member_problems(members: Sequence[str], deployment: Deployment) -> list[str]:
+    if not members:
+        return []
+    if deployment is not Deployment.MULTI_AZ_CLUSTER:
+        return [
+            f"cluster_member_identifiers={list(members)!r}: only for a Multi-AZ DB cluster "
+            f"(deployment is {deployment.value}); allowed: none"
+        ]
+    if len(set(members)) != CLUSTER_MEMBERS:
+        return [
+            f"cluster_member_identifiers={list(members)!r}: a Multi-AZ DB cluster has "
+            f"{CLUSTER_MEMBERS} member DB instances; allowed: their {CLUSTER_MEMBERS} distinct "
+            "identifiers"
+        ]
+    return []
+
+
+def worst_member(
+    members: Sequence[str],
+    metric_name: str,
+    *,
+    statistic: str,
+    period: Duration,
+    worst: str,
+    label: str,
+    unit: cloudwatch.Unit | None = None,
+) -> cloudwatch.MathExpression:
+    """``worst`` (``MAX`` or ``MIN``) of the members' ``metric_name`` per period."""
+    metrics = {
+        # Ids unique per statistic: a dashboard graph holds one expression per statistic.
+        f"{statistic.lower().replace('.', '_')}_{index}": cloudwatch.Metric(
+            namespace="AWS/RDS",
+            metric_name=metric_name,
+            dimensions_map={"DBInstanceIdentifier": member},
+            statistic=statistic,
+            period=period,
+            unit=unit,
+        )
+        for index, member in enumerate(members)
+    }
+    return cloudwatch.MathExpression(
+        expression=f"{worst}([{','.join(metrics)}])",
+        using_metrics=metrics,
+        period=period,
+        label=label,
+    )
 
 
 class DatabaseMetrics:
-    """Metric methods of ``HighlyAvailableDatabase``; it supplies ``deployment`` and
-    ``identifier``."""
+    """Metric methods of ``HighlyAvailableDatabase``; it supplies ``deployment``,
+    ``identifier`` and ``node``.
+
+    A DB instance's metrics have its DBInstanceIdentifier. A Multi-AZ DB cluster's are the
+    worst of its three members' (``MAX([m0,m1,m2])``, ``MIN`` for free memory, storage and
+    balances), each member by its DBInstanceIdentifier: the members become known when its
+    ``DatabaseAlarms`` is created (given or looked up at deploy time) or through
+    ``use_cluster_members``; before that a cluster's metric raises ``ConfigurationError``.
+    """
 
     deployment: Deployment
     identifier: str
+    cluster_member_identifiers: list[str]
 
-    @property
-    def metric_dimensions(self) -> dict[str, str]:
-        # RDS publishes a Multi-AZ DB cluster's metrics per member DB instance: DatabaseAlarms
-        # watches the members (monitoring.cluster_members); these are for an instance.
-        if self.deployment is Deployment.MULTI_AZ_CLUSTER:
-            return {"DBClusterIdentifier": self.identifier}
-        return {"DBInstanceIdentifier": self.identifier}
+    def use_cluster_members(self, identifiers: Sequence[str]) -> None:
+        """The three member DB instance identifiers of this Multi-AZ DB cluster (literals, or
+        tokens such as ``ClusterMemberLookup.member_identifiers``), which its metrics watch."""
+        members = list(identifiers)
+        problems = member_problems(members, self.deployment) or (
+            [] if members else ["cluster_member_identifiers=[]: allowed: the three members"]
+        )
+        known = self.cluster_member_identifiers
+        if known and known != members:
+            problems.append(
+                f"cluster_member_identifiers={members!r}: the members are already "
+                f"{known!r}; allowed: the same identifiers"
+            )
+        if problems:
+            raise ConfigurationError(self.node.path, problems)  # type: ignore[attr-defined]
+        self.cluster_member_identifiers = members
 
     def metric(
         self,
@@ -32,51 +123,85 @@ class DatabaseMetrics:
         period: Duration | None = None,
         unit: cloudwatch.Unit | None = None,
         label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Any AWS/RDS metric of this database."""
-        return cloudwatch.Metric(
-            namespace="AWS/RDS",
-            metric_name=metric_name,
-            dimensions_map=self.metric_dimensions,
+        worst: str | None = None,
+    ) -> cloudwatch.IMetric:
+        """Any AWS/RDS metric of this database: a ``Metric`` of a DB instance, the worst member's
+        ``MathExpression`` of a Multi-AZ DB cluster.
+
+        :param worst: of a cluster's members, ``MAX`` or ``MIN``. Default: ``MIN`` for the
+            metrics whose low values are the trouble (``LOWER_IS_WORSE``), else ``MAX``.
+        """
+        period = period or Duration.minutes(1)
+        if self.deployment is not Deployment.MULTI_AZ_CLUSTER:
+            return cloudwatch.Metric(
+                namespace="AWS/RDS",
+                metric_name=metric_name,
+                dimensions_map={"DBInstanceIdentifier": self.identifier},
+                statistic=statistic,
+                period=period,
+                unit=unit,
+                label=label,
+            )
+        if not self.cluster_member_identifiers:
+            raise ConfigurationError(
+                self.node.path,  # type: ignore[attr-defined]
+                [
+                    f"metric({metric_name!r}): RDS publishes a Multi-AZ DB cluster's metrics "
+                    "per member DB instance, and the members of "
+                    f"{self.identifier!r} are not known yet; allowed: after its "
+                    "DatabaseAlarms (which learns them) or use_cluster_members([...])"
+                ],
+            )
+        worst = worst or ("MIN" if metric_name in LOWER_IS_WORSE else "MAX")
+        if worst not in ("MAX", "MIN"):
+            raise ConfigurationError(
+                self.node.path,  # type: ignore[attr-defined]
+                [f"worst={worst!r}: allowed: 'MAX' or 'MIN'"],
+            )
+        return worst_member(
+            self.cluster_member_identifiers,
+            metric_name,
             statistic=statistic,
-            period=period or Duration.minutes(1),
+            period=period,
+            worst=worst,
+            label=label or f"{metric_name} ({worst} of the members)",
             unit=unit,
-            label=label,
         )
 
-    def metric_cpu_utilization(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_cpu_utilization(self, **kwargs: object) -> cloudwatch.IMetric:
         return self.metric("CPUUtilization", **kwargs)  # type: ignore[arg-type]
 
-    def metric_freeable_memory(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_freeable_memory(self, **kwargs: object) -> cloudwatch.IMetric:
         """Bytes."""
         return self.metric("FreeableMemory", **kwargs)  # type: ignore[arg-type]
 
-    def metric_free_storage_space(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_free_storage_space(self, **kwargs: object) -> cloudwatch.IMetric:
         """Bytes."""
         return self.metric("FreeStorageSpace", **kwargs)  # type: ignore[arg-type]
 
-    def metric_database_connections(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_database_connections(self, **kwargs: object) -> cloudwatch.IMetric:
         return self.metric("DatabaseConnections", **kwargs)  # type: ignore[arg-type]
 
-    def metric_read_latency(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_read_latency(self, **kwargs: object) -> cloudwatch.IMetric:
         """Seconds."""
         return self.metric("ReadLatency", **kwargs)  # type: ignore[arg-type]
 
-    def metric_write_latency(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_write_latency(self, **kwargs: object) -> cloudwatch.IMetric:
         """Seconds."""
         return self.metric("WriteLatency", **kwargs)  # type: ignore[arg-type]
 
-    def metric_disk_queue_depth(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_disk_queue_depth(self, **kwargs: object) -> cloudwatch.IMetric:
         return self.metric("DiskQueueDepth", **kwargs)  # type: ignore[arg-type]
 
-    def metric_db_load(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_db_load(self, **kwargs: object) -> cloudwatch.IMetric:
         """Average active sessions (Performance Insights)."""
         return self.metric("DBLoad", **kwargs)  # type: ignore[arg-type]
 
-    def metric_swap_usage(self, **kwargs: object) -> cloudwatch.Metric:
+    def metric_swap_usage(self, **kwargs: object) -> cloudwatch.IMetric:
         """Bytes."""
         return self.metric("SwapUsage", **kwargs)  # type: ignore[arg-type]
 
-    def metric_replica_lag(self, **kwargs: object) -> cloudwatch.Metric:
-        """Seconds."""
+    def metric_replica_lag(self, **kwargs: object) -> cloudwatch.IMetric:
+        """Seconds; of a Multi-AZ DB cluster, the most lagging member (RDS defines a cluster's
+        ReplicaLag on its reader DB instances)."""
         return self.metric("ReplicaLag", **kwargs)  # type: ignore[arg-type]

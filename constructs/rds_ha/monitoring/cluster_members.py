@@ -12,59 +12,7 @@ alarm is that expression over the identifiers given, or else over those that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+# The database's metrics use the same expression: one definition, in ``rds_ha.database``.
+from rds_ha.database.metrics import CLUSTER_MEMBERS, member_problems, worst_member
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
-
-from rds_ha.catalog.engines import Deployment
-
-# "A Multi-AZ DB cluster has a writer DB instance and two reader DB instances" ("Multi-AZ DB
-# cluster deployments for Amazon RDS").
-CLUSTER_MEMBERS = 3
-
-
-def member_problems(members: Sequence[str], deployment: Deployment) -> list[str]:
-    if not members:
-        return []
-    if deployment is not Deployment.MULTI_AZ_CLUSTER:
-        return [
-            f"cluster_member_identifiers={list(members)!r}: only for a Multi-AZ DB cluster "
-            f"(deployment is {deployment.value}); allowed: none"
-        ]
-    if len(set(members)) != CLUSTER_MEMBERS:
-        return [
-            f"cluster_member_identifiers={list(members)!r}: a Multi-AZ DB cluster has "
-            f"{CLUSTER_MEMBERS} member DB instances; allowed: their {CLUSTER_MEMBERS} distinct "
-            "identifiers"
-        ]
-    return []
-
-
-def worst_member(
-    members: Sequence[str],
-    metric_name: str,
-    *,
-    statistic: str,
-    period: Duration,
-    worst: str,
-    label: str,
-) -> cloudwatch.MathExpression:
-    """``worst`` (``MAX`` or ``MIN``) of the members' ``metric_name`` per period."""
-    metrics = {
-        # Ids unique per statistic: a dashboard graph holds one expression per statistic.
-        f"{statistic.lower().replace('.', '_')}_{index}": cloudwatch.Metric(
-            namespace="AWS/RDS",
-            metric_name=metric_name,
-            dimensions_map={"DBInstanceIdentifier": member},
-            statistic=statistic,
-            period=period,
-        )
-        for index, member in enumerate(members)
-    }
-    return cloudwatch.MathExpression(
-        expression=f"{worst}([{','.join(metrics)}])",
-        using_metrics=metrics,
-        period=period,
-        label=label,
-    )
+__all__ = ["CLUSTER_MEMBERS", "member_problems", "worst_member"]

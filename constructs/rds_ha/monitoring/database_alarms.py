@@ -44,7 +44,7 @@ from rds_ha.monitoring.alarm_thresholds import (
 )
 from rds_ha.monitoring.alarm_topic import alarm_topic, alarm_topic_key
 from rds_ha.monitoring.cluster_member_lookup import ClusterMemberLookup
-from rds_ha.monitoring.cluster_members import member_problems, worst_member
+from rds_ha.monitoring.cluster_members import member_problems
 
 DEFAULT_RUNBOOK_URL = "https://github.com/cdk-rds-ha/rds-ha/blob/main/docs/alarms.md"
 SEVERITIES = ("warning", "critical")
@@ -102,13 +102,18 @@ class DatabaseAlarms(Construct):
             raise ConfigurationError(self.node.path, problems)
         self.identifier = database.identifier
         # RDS publishes a Multi-AZ DB cluster's metrics per member DB instance
-        # (``cluster_members``); given identifiers win over the lookup.
+        # (``cluster_members``): given identifiers win over those the database already knows,
+        # and those over the lookup. The database's own metrics then watch the same members.
         self.member_lookup: ClusterMemberLookup | None = None
-        if self.facts.deployment is Deployment.MULTI_AZ_CLUSTER and not cluster_member_identifiers:
-            self.member_lookup = ClusterMemberLookup(
-                self, "Members", database=database, log_retention=log_retention
-            )
-            self.cluster_member_identifiers = self.member_lookup.member_identifiers
+        if self.facts.deployment is Deployment.MULTI_AZ_CLUSTER:
+            if not self.cluster_member_identifiers:
+                self.cluster_member_identifiers = list(database.cluster_member_identifiers)
+            if not self.cluster_member_identifiers:
+                self.member_lookup = ClusterMemberLookup(
+                    self, "Members", database=database, log_retention=log_retention
+                )
+                self.cluster_member_identifiers = self.member_lookup.member_identifiers
+            database.use_cluster_members(self.cluster_member_identifiers)
 
         self.key: kms.IKey | None = None
         self.topic: sns.ITopic
@@ -214,13 +219,13 @@ class DatabaseAlarms(Construct):
         label: str | None = None,
     ) -> cloudwatch.IMetric:
         period = Duration.seconds(period_seconds)
-        if not self.cluster_member_identifiers:
+        if self.facts.deployment is not Deployment.MULTI_AZ_CLUSTER:
             return self.database.metric(
                 spec.metric_name, statistic=statistic, period=period, label=label
             )
+        # The database's metric: the worst member's, worst by the threshold's direction.
         worst = "MAX" if direction_of(spec.threshold) is Direction.MAX else "MIN"
-        return worst_member(
-            self.cluster_member_identifiers,
+        return self.database.metric(
             spec.metric_name,
             statistic=statistic,
             period=period,

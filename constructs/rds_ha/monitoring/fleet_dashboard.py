@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
@@ -16,7 +16,9 @@ class FleetDashboard(Construct):
 
     The databases may be in other stacks: their alarms are named by the ARNs formatted from
     their fixed names, and their metrics by their fixed identifiers, so the dashboard's stack
-    never depends on a database's stack.
+    never depends on a database's stack. A Multi-AZ DB cluster in another stack whose members
+    are looked up at deploy time is graphed by its CPU, connections and free storage warning
+    alarms instead (the same worst-member metrics).
 
     :param dashboard_name: the dashboard's name (unique in the account).
     """
@@ -65,6 +67,40 @@ class FleetDashboard(Construct):
             cloudwatch.AlarmStatusWidget(
                 title=f"{identifier}: composite alarms", alarms=composites, width=6, height=6
             ),
+            *self._graphs(alarms, stack),
+        )
+
+    def _graphs(self, alarms: DatabaseAlarms, stack: Stack) -> list[cloudwatch.IWidget]:
+        database = alarms.database
+        identifier = database.identifier
+        members = alarms.cluster_member_identifiers
+        if Stack.of(database) is not stack and any(Token.is_unresolved(m) for m in members):
+            # A cluster whose members its stack looks up at deploy time: naming them here would
+            # make this stack depend on that one. Its alarms graph the same member metrics
+            # and have fixed names.
+            return [
+                cloudwatch.AlarmWidget(
+                    title=f"{identifier}: {title}",
+                    alarm=cloudwatch.Alarm.from_alarm_arn(
+                        self,
+                        f"{identifier}-{slug}-warning",
+                        stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name=f"{identifier}-{slug}-warning",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        ),
+                    ),
+                    width=4,
+                    height=6,
+                )
+                for slug, title in (
+                    ("cpu", "CPU (%)"),
+                    ("connections", "connections"),
+                    ("free-storage", "free storage (bytes)"),
+                )
+            ]
+        return [
             cloudwatch.GraphWidget(
                 title=f"{identifier}: CPU (%) and connections",
                 left=[database.metric_cpu_utilization(label="CPU (%)")],
@@ -78,4 +114,4 @@ class FleetDashboard(Construct):
                 width=6,
                 height=6,
             ),
-        )
+        ]
