@@ -138,11 +138,6 @@ class ExampleAppStack(Stack):
             },
         )
         create_after_policy(self.function, self.policy)
-        # The proxy's resource id is split from its ARN, which CDK reads from the database's
-        # stack with Fn::GetStackOutput; cfn-lint does not know that returns a string (E1022).
-        self.policy.node.default_child.add_metadata(
-            "cfn-lint", {"config": {"ignore_checks": ["E1022"]}}
-        )
         # The network path: into the proxy's port (or the database's) from this function only.
         # In one stack this is proxy.allow_connections_from(function); from another stack it is
         # asked from the function's side, so that CDK puts the ingress rule in this stack (it

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +83,27 @@ def test_the_parameter_the_function_reads_is_one_the_proxy_writes_with_its_endpo
 
 def test_function_may_connect_to_the_proxy_resource_id_as_the_user(built: Built) -> None:
     (statement,) = _statements(built, "rds-db:connect")
-    resource = str(statement["Resource"])
-    # arn:aws:rds-db:<region>:<account>:dbuser:<proxy resource id>/<user>, the resource id
-    # being the last part of the proxy's ARN, read from the database's stack.
-    assert "arn:aws:rds-db:eu-west-1:111111111111:dbuser:" in resource
-    assert "'Fn::Select': [6, {'Fn::Split': [':'" in resource and "DBProxyArn" in resource
-    assert resource.endswith("'/rdsha_admin']]}")
+    # arn:aws:rds-db:<region>:<account>:dbuser:<proxy resource id>/<user>: the resource id is
+    # the Value of the parameter the proxy's stack writes, split there from the proxy's ARN.
+    # This template splits nothing: Fn::Split's supported functions do not include the
+    # Fn::GetStackOutput CDK reads another stack's values with.
+    prefix, read, user = statement["Resource"]["Fn::Join"][1]
+    assert prefix == "arn:aws:rds-db:eu-west-1:111111111111:dbuser:"
+    assert user == "/rdsha_admin"
+    assert "Fn::Split" not in json.dumps(built.template.to_json())
+    (output_name,) = [v["OutputName"] for k, v in read.items() if k == "Fn::GetStackOutput"]
+    database = built.synth.template(built.database_stack).to_json()
+    ((parameter_id, parameter),) = [
+        (i, r)
+        for i, r in database["Resources"].items()
+        if r["Type"] == "AWS::SSM::Parameter"
+        and r["Properties"]["Name"].endswith("proxy-resource-id")
+    ]
+    assert database["Outputs"][output_name]["Value"] == {"Fn::GetAtt": [parameter_id, "Value"]}
+    (proxy_id,) = [i for i, r in database["Resources"].items() if r["Type"] == "AWS::RDS::DBProxy"]
+    assert parameter["Properties"]["Value"] == {
+        "Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": [proxy_id, "DBProxyArn"]}]}]
+    }
 
 
 def _statements(built: Built, action: str) -> list[dict[str, Any]]:

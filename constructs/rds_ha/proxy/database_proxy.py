@@ -215,6 +215,18 @@ class DatabaseProxy(Construct):
             description=what,
         )
         CfnOutput(self, "Endpoint", value=self.endpoint, description=what)
+        # The resource id (prx-...) split from the ARN here, in the proxy's own stack, where
+        # Fn::Split gets a Fn::GetAtt: Fn::Split's "Supported functions" (CloudFormation
+        # Template Reference, intrinsic-function-reference-split.html) list Fn::GetAtt and
+        # Fn::ImportValue but not Fn::GetStackOutput, which CDK uses for a value read from
+        # another stack. A grant from another stack reads this parameter's Value instead.
+        self.resource_id_parameter = ssm.StringParameter(
+            self,
+            "ResourceIdParameter",
+            parameter_name=f"{self.database.parameter_path}/proxy-resource-id",
+            string_value=self.resource_id,
+            description=f"{self.database.identifier}: RDS Proxy resource id (rds-db:connect)",
+        )
 
     # --- public API ------------------------------------------------------------------------
 
@@ -236,8 +248,16 @@ class DatabaseProxy(Construct):
 
         The proxy logs in to the database with the secret of that user, so ``db_user`` is the
         master user (``database.secret``'s ``username``) unless more secrets are added.
-        Network access is separate: ``proxy.allow_connections_from(app)``.
+        Network access is separate: ``proxy.allow_connections_from(app)``. A grantee in
+        another stack gets the resource id from the proxy stack's parameter
+        (``<parameter_path>/proxy-resource-id``), so its template splits nothing.
         """
+        resource_id = self.resource_id
+        if (
+            isinstance(grantee, Construct)
+            and Stack.of(grantee).node.addr != Stack.of(self).node.addr
+        ):
+            resource_id = self.resource_id_parameter.string_value
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["rds-db:connect"],
@@ -245,7 +265,7 @@ class DatabaseProxy(Construct):
                 Stack.of(self).format_arn(
                     service="rds-db",
                     resource="dbuser",
-                    resource_name=f"{self.resource_id}/{db_user}",
+                    resource_name=f"{resource_id}/{db_user}",
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 )
             ],
