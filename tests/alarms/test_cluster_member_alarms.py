@@ -179,3 +179,16 @@ def test_a_cluster_needs_its_three_distinct_members(built: Built) -> None:
 def test_member_lookup_is_refused_for_a_db_instance(built: Built) -> None:
     with pytest.raises(ConfigurationError, match=r"deployment='multi-az-instance'.*Multi-AZ DB"):
         ClusterMemberLookup(built.stack, "OrdersMembers", database=built.orders)
+
+
+def test_member_lookup_runs_outside_the_vpc_so_it_can_answer_cloudformation(built: Built) -> None:
+    # A custom resource answers with an HTTPS PUT to the pre-signed Amazon S3 URL in the
+    # request's ResponseURL (CloudFormation User Guide, "Custom resources"); the database
+    # subnets are isolated (no NAT), so a function in them could neither reach that URL nor the
+    # RDS API without endpoints it does not have.
+    functions = built.template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "cluster_members.handler"}}
+    )
+
+    assert functions
+    assert all("VpcConfig" not in f["Properties"] for f in functions.values())
