@@ -13,10 +13,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
-from cfnlint.api import ManualArgs, lint_file
 from synth_helpers import (
     TEST_ENV,
     ComplianceSynth,
+    cfn_lint,
     compliance_app,
     isolated_vpc,
     nag_violations,
@@ -689,7 +689,7 @@ def test_a_cluster_passes_cfn_lint_e3692_but_for_iam_authentication(
         template["Resources"][cluster_id]["Properties"] = properties
         path = tmp_path / f"cluster-{len(list(tmp_path.iterdir()))}.json"
         path.write_text(json.dumps(template))
-        matches = lint_file(path, config=ManualArgs(regions=["eu-west-1"]))
+        matches = cfn_lint(path, region="eu-west-1")
         return [str(match) for match in matches if match.rule.id == "E3692"]
 
     properties = dict(resource["Properties"])

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from cfnlint.api import lint_file
+from synth_helpers import cfn_lint
 
 from .helpers import (
     SynthesizedApp,
@@ -499,5 +499,5 @@ def test_all_four_compliance_packs_report_no_findings_on_instances_or_clusters(s
 
 def test_templates_are_cfn_lint_clean(synthesized):
     for name in ENVIRONMENTS:
-        matches = lint_file(synthesized.template_path(name))
+        matches = cfn_lint(synthesized.template_path(name), region=synthesized.stacks[name].region)
         assert [str(match) for match in matches] == [], name
