@@ -20,6 +20,7 @@ from synth_helpers import VALID_ENVIRONMENT, ComplianceSynth, cfn_lint, complian
 
 from rds_ha import ConfigurationError
 from rds_ha.catalog.aws_rules import RULES
+from rds_ha.catalog.engines import Deployment, Engine, newest_of_major
 from stacks.config import parse_config
 from stacks.database_stack import DatabaseStack
 
@@ -33,7 +34,12 @@ FEATURES: dict[str, tuple[Any, ...]] = {
     "backup_replication": (False, True),
     "game_day": (False, True),
 }
-VERSIONS = {"postgres": "17.9", "mysql": "8.4.9", "mariadb": "11.8.6"}
+# The newest version RDS offers of each engine's tested major line, read from the catalog.
+MAJORS = {"postgres": "17", "mysql": "8.4", "mariadb": "11.8"}
+VERSIONS = {
+    engine: newest_of_major(Engine(engine), Deployment.MULTI_AZ_INSTANCE, major)
+    for engine, major in MAJORS.items()
+}
 CLUSTER_CLASS = "db.m6gd.large"
 DR_KEY = "arn:aws:kms:eu-central-1:{account}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 

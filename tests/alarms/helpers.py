@@ -10,15 +10,21 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 from synth_helpers import ComplianceSynth, project_context
 
+from rds_ha.catalog.engines import Deployment, Engine, newest_of_major
 from stacks.config import parse_config
 from stacks.database_stack import DatabaseStack
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+# The newest version RDS offers of each engine's tested major line, read from the catalog.
+ENGINE_VERSIONS = {
+    engine: newest_of_major(Engine(engine), Deployment.MULTI_AZ_INSTANCE, major)
+    for engine, major in {"postgres": "17", "mysql": "8.4", "mariadb": "11.8"}.items()
+}
 BASE_ENVIRONMENT: dict[str, Any] = {
     "account": "111111111111",
     "region": "eu-west-1",
     "engine": "postgres",
-    "engine_version": "17.9",
+    "engine_version": ENGINE_VERSIONS["postgres"],
     "instance_class": "db.r7g.xlarge",
     "deployment": "multi-az-instance",
     "allocated_storage_gib": 200,
@@ -29,7 +35,6 @@ BASE_ENVIRONMENT: dict[str, Any] = {
     "deletion_protection": True,
     "alarm_emails": ["oncall@example.com", "dba@example.com"],
 }
-ENGINE_VERSIONS = {"postgres": "17.9", "mysql": "8.4.9", "mariadb": "11.8.6"}
 
 
 def environment(**changes: Any) -> dict[str, Any]:

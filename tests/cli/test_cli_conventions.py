@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -19,17 +20,9 @@ from rds_ha.cli.output import Timing
 
 from .conftest import KMS_KEY, create_cluster, create_instance, instance_ids, moto_key, plain
 
-COMMANDS = [
-    "doctor",
-    "failover",
-    "restore",
-    "snapshot",
-    "scale-up",
-    "maintenance",
-    "advise",
-    "guard",
-    "protect",
-]
+# Every command the app registers (the help test runs each), read from the app itself so a new
+# command cannot be left out.
+COMMANDS = sorted(typer.main.get_group(app).commands)
 
 
 def snapshot_ids(rds) -> list[str]:
