@@ -19,6 +19,7 @@ from rds_ha import (
     ReadReplicas,
     RecoveryPointWatch,
     SnapshotExport,
+    acknowledge_rules,
     backup_vault_arn,
     create_database_key,
     replicate_automated_backups,
@@ -67,6 +68,8 @@ class DatabaseStack(Stack):
         self.database = HighlyAvailableDatabase(
             self, "Database", vpc=self.vpc, encryption_key=self.key, **config.database_props()
         )
+        if acknowledged := config.compliance_acknowledgments():
+            acknowledge_rules(self.database, acknowledged)
         self.alarms = DatabaseAlarms(
             self,
             "Alarms",

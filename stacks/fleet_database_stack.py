@@ -16,6 +16,7 @@ from rds_ha import (
     HighlyAvailableDatabase,
     ReadReplicas,
     RecoveryPointWatch,
+    acknowledge_rules,
 )
 from stacks.resilience import add_resilience
 
@@ -60,6 +61,8 @@ class FleetDatabaseStack(Stack):
             encryption_key=environment.key if config.shared_key else None,
             **database.database_props(),
         )
+        if acknowledged := settings.compliance_acknowledgments():
+            acknowledge_rules(self.database, acknowledged)
         self.alarms = DatabaseAlarms(
             self,
             "Alarms",

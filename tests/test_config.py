@@ -107,8 +107,16 @@ def test_production_rules_apply_to_any_environment_marked_production() -> None:
     assert any(p.startswith("[live] deployment='single-az'") for p in problems)
 
 
-def test_single_az_is_allowed_outside_production() -> None:
-    config = parse_config(_config(dev=_with(deployment="single-az", deletion_protection=False)))
+def test_single_az_is_allowed_outside_production_as_a_compliance_exception() -> None:
+    table = _with(
+        deployment="single-az",
+        deletion_protection=False,
+        compliance_exceptions={
+            "deployment": "a development database that needs no standby",
+            "deletion_protection": "recreated by every test run",
+        },
+    )
+    config = parse_config(_config(dev=table))
     assert config.environments["dev"].deployment.value == "single-az"
 
 

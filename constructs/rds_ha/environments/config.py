@@ -15,6 +15,11 @@ from rds_ha.catalog.credentials import DEFAULT_ROTATION_DAYS, CredentialsMode
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.validation import database_problems
+from rds_ha.environments.compliance import (
+    ExceptionName,
+    acknowledgments,
+    compliance_problems,
+)
 from rds_ha.environments.databases import DatabaseConfig, FleetDatabase, resolve
 from rds_ha.environments.replicas import ReplicasConfig
 from rds_ha.environments.resilience import ResilienceConfig
@@ -111,6 +116,12 @@ class EnvironmentConfig(_Strict):
     )
     resilience: ResilienceConfig = Field(default_factory=ResilienceConfig)
     replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
+    compliance_exceptions: dict[ExceptionName, str] = Field(
+        default_factory=dict,
+        description="A setting the compliance packs fail, accepted on purpose outside "
+        "production: setting -> the reason cdk-nag records when the stack acknowledges "
+        "exactly that setting's rules on this database.",
+    )
 
     @property
     def is_production(self) -> bool:
@@ -203,6 +214,12 @@ class EnvironmentConfig(_Strict):
         ]
         if self.is_production:
             problems += self._production_problems()
+        else:
+            problems += compliance_problems(
+                deletion_protection=self.deletion_protection,
+                deployment=self.deployment,
+                exceptions=self.compliance_exceptions,
+            )
         # An instance class already reported (a typo) is not reported again by the alarms.
         class_reported = any(p.startswith("instance_class=") for p in problems)
         problems += [
@@ -337,4 +354,19 @@ class EnvironmentConfig(_Strict):
             problems.append(f"removal_policy={self.removal_policy!r}: production requires 'retain'")
         if not self.alarm_emails:
             problems.append("alarm_emails=[]: production needs at least one address")
+        if self.compliance_exceptions:
+            problems.append(
+                f"compliance_exceptions={sorted(self.compliance_exceptions)}: production "
+                "passes every compliance pack; allowed: none"
+            )
         return problems
+
+    def compliance_acknowledgments(self) -> dict[str, tuple[tuple[str, ...], str]]:
+        """The cdk-nag findings the stack acknowledges on this database (the arguments of
+        ``rds_ha.acknowledge_rules``): those of the settings in ``compliance_exceptions``, none by
+        default."""
+        return acknowledgments(
+            deletion_protection=self.deletion_protection,
+            deployment=self.deployment,
+            exceptions=self.compliance_exceptions,
+        )

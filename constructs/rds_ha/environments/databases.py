@@ -15,6 +15,7 @@ from pydantic import Field
 
 from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import Deployment, Engine
+from rds_ha.environments.compliance import ExceptionName
 from rds_ha.environments.tables import AlarmOverride, _Strict
 
 if TYPE_CHECKING:
@@ -27,9 +28,10 @@ NAME_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
 # ``rds-ha-<env>-dr`` is the environment's disaster-recovery stack, ``rds-ha-<env>-dr-replica``
 # its DR region read replica's.
 RESERVED_NAMES = frozenset({"dr", "dr-replica"})
-# Alarm overrides merge by threshold name (a database's wins). ``parameters`` is a key like the
+# Alarm overrides merge by threshold name and compliance exceptions by setting (a database's
+# wins). ``parameters`` is a key like the
 # others: a database's table replaces the environment's, since engines may differ.
-MERGED_TABLES = ("alarms",)
+MERGED_TABLES = ("alarms", "compliance_exceptions")
 # ``resilience`` and ``replicas`` merge by key: a key the database leaves out is the
 # environment's.
 MERGED_SETTINGS = ("resilience", "replicas")
@@ -93,6 +95,7 @@ class DatabaseConfig(_Strict):
     alarms: dict[str, AlarmOverride] = Field(default_factory=dict)
     resilience: DatabaseResilience = Field(default_factory=DatabaseResilience)
     replicas: DatabaseReplicas = Field(default_factory=DatabaseReplicas)
+    compliance_exceptions: dict[ExceptionName, str] = Field(default_factory=dict)
 
 
 def default_identifier(environment: str, name: str) -> str:
