@@ -4,6 +4,7 @@ testing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from aws_cdk import (
     Acknowledgment,
@@ -21,7 +22,7 @@ from constructs import Construct
 from rds_ha.backups import backup_rules
 from rds_ha.backups.vault import backup_name, protected_backup_vault
 from rds_ha.catalog.engines import Deployment
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import create_database_key
 from rds_ha.errors import ConfigurationError
 
@@ -78,7 +79,7 @@ class DatabaseBackups(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         encryption_key: kms.IKey | None = None,
         vault_name: str | None = None,
         continuous_retention_days: int | None = None,
@@ -147,7 +148,7 @@ class DatabaseBackups(Construct):
         self._create_restore_testing(restore_test_schedule)
 
     def add_database(
-        self, database: HighlyAvailableDatabase, *, scope: Construct, construct_id: str = "Backup"
+        self, database: IHighlyAvailableDatabase, *, scope: Construct, construct_id: str = "Backup"
     ) -> Construct:
         """Put one more database in this vault's plan and restore testing.
 
@@ -324,7 +325,7 @@ class DatabaseBackups(Construct):
         self.restore_testing_selection = selection
 
     def _restore_testing_selection(
-        self, scope: Construct, database: HighlyAvailableDatabase, arn: str
+        self, scope: Construct, database: IHighlyAvailableDatabase, arn: str
     ) -> backup.CfnRestoreTestingSelection:
         return backup.CfnRestoreTestingSelection(
             scope,
@@ -340,12 +341,20 @@ class DatabaseBackups(Construct):
             # group (no ingress), never a default VPC.
             restore_metadata_overrides={
                 "dbSubnetGroupName": database.subnet_group.subnet_group_name,
-                "vpcSecurityGroupIds": Fn.join(
-                    "", ['["', database.security_group.security_group_id, '"]']
+                "vpcSecurityGroupIds": _json_list(
+                    [group.security_group_id for group in database.security_groups]
                 ),
             },
             validation_window_hours=1,
         )
+
+
+def _json_list(values: Sequence[str]) -> str:
+    """``["a","b"]`` of values that may be tokens (restore metadata values are strings)."""
+    parts: list[str] = ['["']
+    for index, value in enumerate(values):
+        parts += [value] if index == 0 else ['","', value]
+    return Fn.join("", [*parts, '"]'])
 
 
 def _days_or_none(duration: Duration | None) -> int | None:

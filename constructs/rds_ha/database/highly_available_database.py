@@ -331,6 +331,11 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         return self.port
 
     @property
+    def security_groups(self) -> list[ec2.ISecurityGroup]:
+        """The database's one security group, ``security_group``, as a list."""
+        return [self.security_group]
+
+    @property
     def resource_id(self) -> str:
         """The DB instance's (``DbiResourceId``) or cluster's (``DbClusterResourceId``) resource
         id: it changes when CloudFormation replaces the database."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from rds_ha.catalog.engines import Deployment, Engine
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.monitoring.alarm_thresholds import DatabaseFacts
 
 COMPOSITE_SLUGS = ("scale-up-recommended", "at-risk")
@@ -112,7 +112,7 @@ ALARM_SPECS: tuple[AlarmSpec, ...] = (
 )  # fmt: skip
 
 
-def facts_of(database: HighlyAvailableDatabase) -> DatabaseFacts:
+def facts_of(database: IHighlyAvailableDatabase) -> DatabaseFacts:
     return DatabaseFacts(
         engine=database.engine,
         deployment=database.deployment,

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import (
     ALARM_SPECS,
@@ -77,7 +77,7 @@ class DatabaseAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         thresholds: AlarmThresholds | None = None,
         alarm_emails: Sequence[str] = (),
         runbook_url: str = DEFAULT_RUNBOOK_URL,
@@ -172,10 +172,11 @@ class DatabaseAlarms(Construct):
             enabled=True,
         )
         # RDS checks that the source exists and that it may publish when the subscription is made.
-        # The database resource itself, not its children (the secret and its rotation).
-        subscription.node.add_dependency(
-            self.database.resource.node.default_child or self.database.resource
-        )
+        # The database resource itself, not its children (the secret and its rotation); an
+        # imported database exists already.
+        resource = self.database.resource
+        if resource is not None:
+            subscription.node.add_dependency(resource.node.default_child or resource)
         policy = self.topic.node.try_find_child("Policy")
         if policy is not None:
             subscription.node.add_dependency(policy)

@@ -12,7 +12,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
 from rds_ha.proxy import proxy_rules
 from rds_ha.proxy.proxy_alarms import ProxyAlarms, ProxyAlarmThresholds
@@ -56,7 +56,7 @@ class DatabaseProxy(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         vpc: ec2.IVpc,
         alarm_topic: sns.ITopic,
         thresholds: ProxyAlarmThresholds | None = None,
@@ -196,10 +196,12 @@ class DatabaseProxy(Construct):
                 connection_borrow_timeout=pool.connection_borrow_timeout_seconds,
             ),
         )
-        # The identifier is a literal, so CloudFormation would not wait for the database.
-        database_resource = self.database.resource.node.default_child
-        assert isinstance(database_resource, rds.CfnDBInstance)
-        self.target_group.add_resource_dependency(database_resource)
+        # The identifier is a literal, so CloudFormation would not wait for the database (an
+        # imported one exists already).
+        if self.database.resource is not None:
+            database_resource = self.database.resource.node.default_child
+            assert isinstance(database_resource, rds.CfnDBInstance)
+            self.target_group.add_resource_dependency(database_resource)
         # AWS::RDS::DBProxyTargetGroup has no Tags property (CloudFormation rejects it, cfn-lint
         # F3002), but CDK tags it with the stack's tags.
         self.target_group.add_property_deletion_override("Tags")

@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
@@ -99,7 +99,7 @@ class SnapshotExport(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         vpc: ec2.IVpc,
         encryption_key: kms.IKey | None = None,
         export_snapshots: str = export_rules.EXPORT_SNAPSHOTS,
@@ -303,7 +303,7 @@ class SnapshotExport(Construct):
             )
         self._create_rules()
 
-    def add_database(self, database: HighlyAvailableDatabase) -> None:
+    def add_database(self, database: IHighlyAvailableDatabase) -> None:
         """Export the snapshots of one more database to the same bucket, with the same
         function, role and rules.
 
