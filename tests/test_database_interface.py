@@ -1,5 +1,5 @@
-"""IHighlyAvailableDatabase: what the other constructs take. A deployed database has every
-member of it, and the constructs that take it work with the interface's members alone."""
+"""IHighlyAvailableDatabase: what the other constructs take. A deployed and an imported
+database each have every member of it, with the interface's arguments."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import aws_cdk as cdk
 import pytest
 from synth_helpers import TEST_ENV, isolated_vpc
 
-from rds_ha import Deployment, HighlyAvailableDatabase, IHighlyAvailableDatabase
+from rds_ha import (
+    Deployment,
+    Engine,
+    HighlyAvailableDatabase,
+    IHighlyAvailableDatabase,
+    ImportedDatabase,
+)
 
 
 def protocol_members(protocol: type) -> set[str]:
@@ -27,6 +33,20 @@ def deployed(request: pytest.FixtureRequest) -> HighlyAvailableDatabase:
     stack = cdk.Stack(cdk.App(), "Shop", env=TEST_ENV)
     return HighlyAvailableDatabase(
         stack, "Orders", vpc=isolated_vpc(stack), deployment=request.param
+    )
+
+
+@pytest.fixture(scope="module")
+def imported() -> ImportedDatabase:
+    stack = cdk.Stack(cdk.App(), "Shop", env=TEST_ENV)
+    return HighlyAvailableDatabase.from_database_attributes(
+        stack,
+        "Orders",
+        instance_identifier="orders",
+        endpoint_address="orders.x.eu-west-1.rds.amazonaws.com",
+        port=5432,
+        engine=Engine.POSTGRES,
+        security_groups=[],
     )
 
 
@@ -75,3 +95,21 @@ def test_a_deployed_database_lists_its_one_security_group(
 ) -> None:
     assert deployed.security_groups == [deployed.security_group]
     assert deployed.resource is not None
+
+
+def test_an_imported_database_has_every_member_of_the_interface(
+    imported: ImportedDatabase,
+) -> None:
+    assert sorted(name for name in MEMBERS if not hasattr(imported, name)) == []
+    assert imported.resource is None
+
+
+def test_an_imported_databases_methods_take_the_interfaces_arguments(
+    imported: ImportedDatabase,
+) -> None:
+    for name in MEMBERS:
+        declared = getattr(IHighlyAvailableDatabase, name)
+        if inspect.isfunction(declared):
+            wanted = list(inspect.signature(declared).parameters)[1:]
+            given = inspect.signature(getattr(imported, name)).parameters
+            assert set(wanted) <= set(given), name

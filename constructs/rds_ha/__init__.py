@@ -3,7 +3,8 @@
 The public API: every construct and type a CDK app needs is importable from here.
 
 - The database: ``HighlyAvailableDatabase``, ``IHighlyAvailableDatabase`` (what the
-  other constructs take, a deployed or an imported database), ``Engine``, ``Deployment``,
+  other constructs take), ``ImportedDatabase`` (one deployed elsewhere,
+  ``HighlyAvailableDatabase.from_database_attributes``), ``Engine``, ``Deployment``,
   ``CredentialsMode``, ``ApplicationUser`` (an application's user, rotated by alternating users).
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
@@ -52,6 +53,7 @@ _LAZY = {
     "FleetDatabase": "rds_ha.environments.databases",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
     "IHighlyAvailableDatabase": "rds_ha.database.i_highly_available_database",
+    "ImportedDatabase": "rds_ha.database.imported_database",
     "ApplicationUser": "rds_ha.database.application_users",
     "PipelineConfig": "rds_ha.environments.pipeline",
     "RETAIN_NAMED": "rds_ha.database.defaults",
@@ -103,6 +105,7 @@ __all__ = [
     "FleetDatabase",
     "HighlyAvailableDatabase",
     "IHighlyAvailableDatabase",
+    "ImportedDatabase",
     "PipelineConfig",
     "ProxyAlarmThresholds",
     "ReadReplicas",

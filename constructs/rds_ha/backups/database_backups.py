@@ -22,7 +22,10 @@ from constructs import Construct
 from rds_ha.backups import backup_rules
 from rds_ha.backups.vault import backup_name, protected_backup_vault
 from rds_ha.catalog.engines import Deployment
-from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    missing_attribute_problems,
+)
 from rds_ha.database.keys import create_database_key
 from rds_ha.errors import ConfigurationError
 
@@ -30,6 +33,13 @@ from rds_ha.errors import ConfigurationError
 # ("monthly") exports the snapshots that carry it. The export handler reads the same names.
 MONTHLY_RULE = "Monthly"
 BACKUP_RULE_TAG = "rds-ha:backup-rule"
+# What the plan's rules and the restore tests read of a database (an import may lack them).
+NEEDED = {
+    "backup_retention_days": "AWS Backup's continuous backup takes over the automated backups "
+    "and must keep them as long",
+    "backup_window": "the plan's start hour must not overlap it",
+    "subnet_group": "restore tests restore into the database's own subnets, never a default VPC",
+}
 
 
 class DatabaseBackups(Construct):
@@ -47,7 +57,8 @@ class DatabaseBackups(Construct):
     Exporting snapshots to S3 is ``SnapshotExport``'s job; pass it this construct's
     ``encryption_key`` to keep one key for a database's backups and exports.
 
-    :param database: the database to protect.
+    :param database: the database to protect: a ``HighlyAvailableDatabase``, or one imported
+        with its ``backup_retention_days``, ``backup_window`` and ``subnet_group``.
     :param encryption_key: key for the vault (the copies in it) and, by convention, the
         snapshot exports. Default: a new key with yearly rotation, kept when the stack is
         deleted.
@@ -93,6 +104,10 @@ class DatabaseBackups(Construct):
         restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE,
     ) -> None:
         super().__init__(scope, construct_id)
+        missing = missing_attribute_problems(database, "DatabaseBackups", NEEDED)
+        if missing:
+            raise ConfigurationError(self.node.path, missing)
+        assert database.backup_retention_days is not None and database.backup_window is not None
         if continuous_retention_days is None:
             continuous_retention_days = database.backup_retention_days
         problems = backup_rules.backup_problems(
@@ -160,6 +175,10 @@ class DatabaseBackups(Construct):
         ``backup_retention_days`` must equal the plan's continuous retention, and its
         ``backup_window`` must not overlap the plan's start hour.
         """
+        missing = missing_attribute_problems(database, "DatabaseBackups.add_database", NEEDED)
+        if missing:
+            raise ConfigurationError(f"{scope.node.path}/{construct_id}", missing)
+        assert database.backup_retention_days is not None and database.backup_window is not None
         problems = backup_rules.membership_problems(
             continuous_retention_days=self.continuous_retention_days,
             backup_start_hour_utc=self.backup_start_hour_utc,
@@ -327,6 +346,7 @@ class DatabaseBackups(Construct):
     def _restore_testing_selection(
         self, scope: Construct, database: IHighlyAvailableDatabase, arn: str
     ) -> backup.CfnRestoreTestingSelection:
+        assert database.subnet_group is not None
         return backup.CfnRestoreTestingSelection(
             scope,
             "RestoreTestingSelection",

@@ -26,9 +26,11 @@ from rds_ha.catalog.engines import (
     EngineProfile,
 )
 from rds_ha.database import defaults
+from rds_ha.database.access import DatabaseAccess
 from rds_ha.database.application_users import ApplicationUser
 from rds_ha.database.builders import CommonSettings, DatabaseBuilders
 from rds_ha.database.credentials import DatabaseCredentials
+from rds_ha.database.imported_database import ImportedDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.database.metrics import DatabaseMetrics
 from rds_ha.database.validation import coerce_choice, database_problems
@@ -39,7 +41,9 @@ _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
 
 
 @jsii.implements(ec2.IConnectable)
-class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMetrics, Construct):
+class HighlyAvailableDatabase(
+    DatabaseBuilders, DatabaseCredentials, DatabaseAccess, DatabaseMetrics, Construct
+):
     """An Amazon RDS database in its safe, highly available configuration.
 
     Every argument is optional but ``vpc``; the defaults are the HA configuration:
@@ -119,7 +123,16 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
     :param vpc_subnets: Default: the VPC's isolated subnets.
     :param parameter_path: SSM path under which endpoint, port and secret ARN are published.
         Default: ``/rds-ha/<identifier>``.
+
+    A database deployed elsewhere: ``HighlyAvailableDatabase.from_database_attributes(scope,
+    id, instance_identifier=..., endpoint_address=..., port=..., engine=...,
+    security_groups=[...], ...)``, an ``ImportedDatabase``; both are an
+    ``IHighlyAvailableDatabase``, what the other constructs take.
     """
+
+    # The class itself, so that the call is typed by its keyword arguments (aws-cdk-lib's
+    # ``DatabaseInstance.fromDatabaseInstanceAttributes``).
+    from_database_attributes = ImportedDatabase
 
     def __init__(
         self,
@@ -320,17 +333,6 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
     # --- public API ------------------------------------------------------------------------
 
     @property
-    def connections(self) -> ec2.Connections:
-        """The database's security group and port (``ec2.IConnectable``), e.g.
-        ``database.connections.allow_default_port_from(app)`` or
-        ``app.connections.allow_to_default_port(database)``."""
-        return self._connections
-
-    @property
-    def endpoint_port(self) -> int:
-        return self.port
-
-    @property
     def security_groups(self) -> list[ec2.ISecurityGroup]:
         """The database's one security group, ``security_group``, as a list."""
         return [self.security_group]
@@ -378,34 +380,6 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         before its first rotation, one ``rotation`` (default 30 days) after the deploy."""
         return ApplicationUser(
             self, construct_id, database=self, username=username, rotation=rotation
-        )
-
-    def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
-        """Let ``grantee`` log in as ``db_user`` with IAM database authentication.
-
-        Network access is separate: ``database.connections.allow_default_port_from(app)``.
-        On a Multi-AZ DB cluster the user is the cluster's (``dbuser:cluster-<id>/<user>``,
-        the DbClusterResourceId), valid on its writer and reader endpoints.
-        """
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["rds-db:connect"],
-            resource_arns=[
-                Stack.of(self).format_arn(
-                    service="rds-db",
-                    resource="dbuser",
-                    resource_name=f"{self._resource_id_attr}/{db_user}",
-                    arn_format=_COLON_RESOURCE_NAME,
-                )
-            ],
-        )
-
-    def allow_connections_from(
-        self, other: ec2.IConnectable, description: str | None = None
-    ) -> None:
-        """Open the database port to ``other`` (a security group, an instance, a Lambda...)."""
-        self.connections.allow_default_port_from(
-            other, description or f"Connections to {self.identifier}"
         )
 
 

@@ -172,13 +172,18 @@ class IHighlyAvailableDatabase(Protocol):
     ) -> None: ...
 
 
+# An attribute whose argument of ``from_database_attributes`` has another name.
+_IMPORT_ARGUMENTS = {"encryption_key": "key"}
+
+
 def missing_attribute_problems(
     database: IHighlyAvailableDatabase, what: str, needs: Mapping[str, str]
 ) -> list[str]:
     """One line per attribute in ``needs`` (name: why ``what`` needs it) the database lacks."""
     return [
         f"{name}=None: {what} needs it ({why}), and {database.identifier!r} was imported "
-        f"without it; allowed: HighlyAvailableDatabase.from_database_attributes(..., {name}=...)"
+        "without it; allowed: HighlyAvailableDatabase.from_database_attributes(..., "
+        f"{_IMPORT_ARGUMENTS.get(name, name)}=...)"
         for name, why in needs.items()
         if getattr(database, name) is None
     ]

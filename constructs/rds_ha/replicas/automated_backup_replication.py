@@ -8,6 +8,7 @@ from aws_cdk import ArnFormat, Stack, Token
 from aws_cdk import aws_rds as rds
 
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
 from rds_ha.replicas.replica_rules import (
     backup_replication_key_problems,
@@ -34,7 +35,7 @@ def key_alias_arn(stack: Stack, *, region: str, alias: str) -> str:
 
 
 def replicate_automated_backups(
-    database: HighlyAvailableDatabase,
+    database: IHighlyAvailableDatabase,
     *,
     region: str,
     kms_key_id: str,
@@ -54,9 +55,21 @@ def replicate_automated_backups(
 
     The three ``AutomaticBackupReplication*`` properties of AWS::RDS::DBInstance are updated in
     place (none is create-only in its resource schema), so this can be turned on for an
-    existing database.
+    existing database. They are properties of the database's own resource: an imported
+    database is refused (its own template, or StartDBInstanceAutomatedBackupsReplication,
+    turns it on).
     """
     path = database.node.path
+    if not isinstance(database, HighlyAvailableDatabase):
+        raise ConfigurationError(
+            path,
+            [
+                f"database={database.identifier!r}: imported; automated backup replication is "
+                "set on the AWS::RDS::DBInstance resource itself, which another template "
+                "holds; allowed: a HighlyAvailableDatabase of this app (or turn it on where "
+                "the database is deployed)"
+            ],
+        )
     problems = backup_replication_problems(
         replicate=True,
         dr_region=region,
