@@ -17,7 +17,7 @@ it refuses such a database with a ``ConfigurationError`` naming the attribute
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, Unpack
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -30,6 +30,7 @@ from constructs import Construct, IConstruct, Node
 
 from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import Deployment, Engine
+from rds_ha.database.metrics import MetricOptions
 
 
 class IHighlyAvailableDatabase(Protocol):
@@ -150,20 +151,42 @@ class IHighlyAvailableDatabase(Protocol):
         self,
         metric_name: str,
         *,
-        statistic: str = "Average",
-        period: Duration | None = None,
-        unit: cloudwatch.Unit | None = None,
+        account: str | None = None,
+        color: str | None = None,
+        dimensions_map: Mapping[str, str] | None = None,
+        id: str | None = None,
         label: str | None = None,
+        period: Duration | None = None,
+        region: str | None = None,
+        stack_account: str | None = None,
+        stack_region: str | None = None,
+        statistic: str = "Average",
+        unit: cloudwatch.Unit | None = None,
+        visible: bool | None = None,
         worst: str | None = None,
     ) -> cloudwatch.IMetric: ...
 
-    def metric_cpu_utilization(self) -> cloudwatch.IMetric: ...
+    def metric_cpu_utilization(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
 
-    def metric_database_connections(self) -> cloudwatch.IMetric: ...
+    def metric_database_connections(
+        self, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.IMetric: ...
 
-    def metric_free_storage_space(self) -> cloudwatch.IMetric: ...
+    def metric_free_storage_space(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
 
-    def metric_freeable_memory(self) -> cloudwatch.IMetric: ...
+    def metric_freeable_memory(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
+
+    def metric_read_latency(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
+
+    def metric_write_latency(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
+
+    def metric_disk_queue_depth(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
+
+    def metric_db_load(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
+
+    def metric_swap_usage(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
+
+    def metric_replica_lag(self, **options: Unpack[MetricOptions]) -> cloudwatch.IMetric: ...
 
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant: ...
 
