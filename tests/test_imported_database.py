@@ -57,9 +57,9 @@ def import_ledger(scope: cdk.Stack, **overrides: Any) -> ImportedDatabase:
             ec2.SecurityGroup.from_security_group_id(scope, "LedgerGroup", "sg-0123456789abcdef0")
         ],
         "instance_class": "db.r7g.large",
-        "allocated_storage_gib": 200,
-        "max_allocated_storage_gib": 1000,
-        "backup_retention_days": 7,
+        "allocated_storage": cdk.Size.gibibytes(200),
+        "max_allocated_storage": cdk.Size.gibibytes(1000),
+        "backup_retention": cdk.Duration.days(7),
         "backup_window": "02:00-02:30",
         "key": kms.Key.from_key_arn(scope, "LedgerKey", KEY_ARN),
         "secret": secretsmanager.Secret.from_secret_complete_arn(scope, "LedgerSecret", SECRET_ARN),
@@ -278,20 +278,20 @@ def stack() -> cdk.Stack:
 
 def test_alarms_refuse_an_import_without_its_class_and_storage() -> None:
     ops = stack()
-    database = import_ledger(ops, instance_class=None, allocated_storage_gib=None)
+    database = import_ledger(ops, instance_class=None, allocated_storage=None)
     with pytest.raises(ConfigurationError) as error:
         DatabaseAlarms(ops, "Alarms", database=database)
     assert "instance_class=None: DatabaseAlarms needs it" in str(error.value)
-    assert "allocated_storage_gib=None: DatabaseAlarms needs it" in str(error.value)
+    assert "allocated_storage=None: DatabaseAlarms needs it" in str(error.value)
     assert "from_database_attributes(..., instance_class=...)" in str(error.value)
 
 
 def test_backups_refuse_an_import_without_its_retention_window_and_subnets() -> None:
     ops = stack()
-    database = import_ledger(ops, backup_retention_days=None, backup_window=None, subnet_group=None)
+    database = import_ledger(ops, backup_retention=None, backup_window=None, subnet_group=None)
     with pytest.raises(ConfigurationError) as error:
         DatabaseBackups(ops, "Backups", database=database)
-    for name in ("backup_retention_days", "backup_window", "subnet_group"):
+    for name in ("backup_retention", "backup_window", "subnet_group"):
         assert f"{name}=None: DatabaseBackups needs it" in str(error.value)
 
 
@@ -304,8 +304,8 @@ def test_the_proxy_refuses_an_import_without_its_secret_key_or_version() -> None
         )
     message = str(error.value)
     assert "secret=None: DatabaseProxy needs it" in message
-    # The attribute is the interface's; the argument to give is the import's.
-    assert "encryption_key=None: DatabaseProxy needs it" in message
+    # Named as the import's argument, not the interface's attribute (encryption_key).
+    assert "key=None: DatabaseProxy needs it" in message
     assert "from_database_attributes(..., key=...)" in message
     assert "engine_version=None" in message
 
@@ -314,7 +314,7 @@ def test_replicas_refuse_an_import_without_its_key_and_an_imported_cluster() -> 
     ops = stack()
     vpc = isolated_vpc(ops)
     topic = sns.Topic(ops, "T")
-    with pytest.raises(ConfigurationError, match=r"encryption_key=None: ReadReplicas needs it"):
+    with pytest.raises(ConfigurationError, match=r"- key=None: ReadReplicas needs it"):
         ReadReplicas(
             ops, "Replicas", database=import_ledger(ops, key=None), vpc=vpc, alarm_topic=topic
         )
@@ -328,7 +328,7 @@ def test_replicas_refuse_an_import_without_its_key_and_an_imported_cluster() -> 
         security_groups=[],
         deployment=Deployment.MULTI_AZ_CLUSTER,
         instance_class="db.m6gd.large",
-        allocated_storage_gib=400,
+        allocated_storage=cdk.Size.gibibytes(400),
         key=kms.Key.from_key_arn(ops, "BooksKey", KEY_ARN),
     )
     with pytest.raises(ConfigurationError, match=r"deployment='multi-az-cluster': a Multi-AZ"):
@@ -352,10 +352,10 @@ def test_replicas_are_refused_for_an_import_whose_password_rds_manages() -> None
 def test_the_cross_region_replica_refuses_an_import_without_its_backup_retention() -> None:
     app = cdk.App()
     ops = cdk.Stack(app, "Ops", env=TEST_ENV)
-    database = import_ledger(ops, backup_retention_days=None)
+    database = import_ledger(ops, backup_retention=None)
     dr = cdk.Stack(app, "Dr", env=cdk.Environment(account="111111111111", region="eu-central-1"))
     key = kms.Key(dr, "Key")
-    with pytest.raises(ConfigurationError, match=r"backup_retention_days=None: CrossRegion"):
+    with pytest.raises(ConfigurationError, match=r"backup_retention=None: CrossRegion"):
         CrossRegionReadReplica(
             dr,
             "Replica",
@@ -393,7 +393,7 @@ def test_an_imported_cluster_without_its_members_or_key_cannot_be_watched() -> N
         security_groups=[],
         deployment=Deployment.MULTI_AZ_CLUSTER,
         instance_class="db.m6gd.large",
-        allocated_storage_gib=400,
+        allocated_storage=cdk.Size.gibibytes(400),
     )
     with pytest.raises(ConfigurationError, match=r"encryption_key=None: the member lookup"):
         DatabaseAlarms(ops, "Alarms", database=cluster)
@@ -412,7 +412,7 @@ def test_an_imported_cluster_with_its_members_is_watched_on_them() -> None:
         security_groups=[],
         deployment=Deployment.MULTI_AZ_CLUSTER,
         instance_class="db.m6gd.large",
-        allocated_storage_gib=400,
+        allocated_storage=cdk.Size.gibibytes(400),
         cluster_member_identifiers=members,
     )
     DatabaseAlarms(ops, "Alarms", database=cluster)
@@ -427,7 +427,8 @@ def test_an_imported_cluster_with_its_members_is_watched_on_them() -> None:
         ({"instance_identifier": "Ledger_1"}, r"instance_identifier='Ledger_1': must be the"),
         ({"port": 80}, r"port=80: must be 1150-65535"),
         ({"engine": "oracle"}, r"engine='oracle': must be one of"),
-        ({"backup_retention_days": 0}, r"backup_retention_days=0: must be 1-35"),
+        ({"backup_retention": cdk.Duration.days(0)}, r"backup_retention=Duration.days\(0\): must"),
+        ({"allocated_storage": cdk.Size.gibibytes(0)}, r"allocated_storage=Size.gibibytes\(0\)"),
         ({"cluster_member_identifiers": ["a"]}, r"only for a Multi-AZ DB cluster"),
     ],
 )

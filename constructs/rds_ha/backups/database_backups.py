@@ -27,12 +27,24 @@ from rds_ha.database.i_highly_available_database import (
     missing_attribute_problems,
 )
 from rds_ha.database.keys import create_database_key
+from rds_ha.database.units import renamed, whole_days
 from rds_ha.errors import ConfigurationError
 
 # The plan's monthly rule and the tag it puts on its recovery points; SnapshotExport's default
 # ("monthly") exports the snapshots that carry it. The export handler reads the same names.
 MONTHLY_RULE = "Monthly"
 BACKUP_RULE_TAG = "rds-ha:backup-rule"
+DAILY_RETENTION = Duration.days(backup_rules.DAILY_RETENTION_DAYS)
+MONTHLY_RETENTION = Duration.days(backup_rules.MONTHLY_RETENTION_DAYS)
+# The numbers the rules check (named as the environments.toml keys), by the props that carry
+# them.
+PROPS_BY_NUMBER = {
+    "continuous_retention_days": ("continuous_retention", "Duration.days"),
+    "daily_retention_days": ("daily_retention", "Duration.days"),
+    "monthly_retention_days": ("monthly_retention", "Duration.days"),
+    "dr_retention_days": ("disaster_recovery_retention", "Duration.days"),
+    "dr_monthly_retention_days": ("disaster_recovery_monthly_retention", "Duration.days"),
+}
 # What the plan's rules and the restore tests read of a database (an import may lack them).
 NEEDED = {
     "backup_retention_days": "AWS Backup's continuous backup takes over the automated backups "
@@ -64,20 +76,22 @@ class DatabaseBackups(Construct):
         deleted.
     :param vault_name: Default: ``<database identifier>-backups`` (the identifier cut to fit
         AWS Backup's 50 characters).
-    :param continuous_retention_days: point-in-time restore through AWS Backup, 1-35. AWS
-        Backup takes over the RDS automated backups and their retention, so it must equal the
-        database's ``backup_retention_days``. Default: the database's ``backup_retention_days``.
-    :param daily_retention_days: Default: 35.
-    :param monthly_retention_days: Default: 365; must be longer than the daily retention.
+    :param continuous_retention: point-in-time restore through AWS Backup, 1-35 whole days
+        (``Duration.days(14)``). AWS Backup takes over the RDS automated backups and their
+        retention, so it must equal the database's backup retention. Default: the database's
+        backup retention.
+    :param daily_retention: whole days. Default: 35 days.
+    :param monthly_retention: whole days. Default: 365 days; must be longer than the daily
+        retention.
     :param backup_start_hour_utc: the hour AWS Backup starts its jobs (one-hour start window);
         it must not overlap the database's ``backup_window``. Default: 5 (05:00 UTC).
     :param disaster_recovery_vault: a vault in another region the daily and monthly snapshots
         are copied to. Default: no copy, with the warning ``rds-ha:no-dr-copy``. AWS Backup
         does not copy Multi-AZ DB cluster snapshots; for a cluster the copy is left out with the
         warning ``rds-ha:cluster-copy-unsupported``.
-    :param disaster_recovery_retention_days: retention of the daily copies in the DR vault.
-        Default: the daily retention.
-    :param disaster_recovery_monthly_retention_days: retention of the monthly copies in the DR
+    :param disaster_recovery_retention: retention of the daily copies in the DR vault, whole
+        days. Default: the daily retention.
+    :param disaster_recovery_monthly_retention: retention of the monthly copies in the DR
         vault. Default: the monthly retention.
     :param vault_lock: Default: no vault lock (the access policy still denies deletion). With
         ``changeable_for`` set, the lock becomes immutable (compliance mode) after that time.
@@ -93,13 +107,13 @@ class DatabaseBackups(Construct):
         database: IHighlyAvailableDatabase,
         encryption_key: kms.IKey | None = None,
         vault_name: str | None = None,
-        continuous_retention_days: int | None = None,
-        daily_retention_days: int = backup_rules.DAILY_RETENTION_DAYS,
-        monthly_retention_days: int = backup_rules.MONTHLY_RETENTION_DAYS,
+        continuous_retention: Duration | None = None,
+        daily_retention: Duration = DAILY_RETENTION,
+        monthly_retention: Duration = MONTHLY_RETENTION,
         backup_start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC,
         disaster_recovery_vault: backup.IBackupVault | None = None,
-        disaster_recovery_retention_days: int | None = None,
-        disaster_recovery_monthly_retention_days: int | None = None,
+        disaster_recovery_retention: Duration | None = None,
+        disaster_recovery_monthly_retention: Duration | None = None,
         vault_lock: backup.LockConfiguration | None = None,
         restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE,
     ) -> None:
@@ -108,9 +122,27 @@ class DatabaseBackups(Construct):
         if missing:
             raise ConfigurationError(self.node.path, missing)
         assert database.backup_retention_days is not None and database.backup_window is not None
+        given = {
+            "continuous_retention": continuous_retention,
+            "daily_retention": daily_retention,
+            "monthly_retention": monthly_retention,
+            "disaster_recovery_retention": disaster_recovery_retention,
+            "disaster_recovery_monthly_retention": disaster_recovery_monthly_retention,
+        }
+        days: dict[str, int | None] = {}
+        problems = []
+        for prop, value in given.items():
+            days[prop], problem = whole_days(prop, value)
+            problems += [problem] if problem else []
+        continuous_retention_days = days["continuous_retention"]
         if continuous_retention_days is None:
             continuous_retention_days = database.backup_retention_days
-        problems = backup_rules.backup_problems(
+        # A prop that is not whole days is reported above; its default stands in for the rules.
+        daily_retention_days = days["daily_retention"] or backup_rules.DAILY_RETENTION_DAYS
+        monthly_retention_days = days["monthly_retention"] or backup_rules.MONTHLY_RETENTION_DAYS
+        disaster_recovery_retention_days = days["disaster_recovery_retention"]
+        disaster_recovery_monthly_retention_days = days["disaster_recovery_monthly_retention"]
+        problems += backup_rules.backup_problems(
             continuous_retention_days=continuous_retention_days,
             database_backup_retention_days=database.backup_retention_days,
             daily_retention_days=daily_retention_days,
@@ -123,6 +155,7 @@ class DatabaseBackups(Construct):
             vault_lock_min_retention_days=_days_or_none(vault_lock and vault_lock.min_retention),
             vault_lock_max_retention_days=_days_or_none(vault_lock and vault_lock.max_retention),
         )
+        problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.database = database
@@ -185,6 +218,7 @@ class DatabaseBackups(Construct):
             database_backup_retention_days=database.backup_retention_days,
             database_backup_window=database.backup_window,
         )
+        problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(f"{scope.node.path}/{construct_id}", problems)
         member = Construct(scope, construct_id)

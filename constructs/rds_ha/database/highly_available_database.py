@@ -9,6 +9,7 @@ from aws_cdk import (
     ArnFormat,
     Duration,
     RemovalPolicy,
+    Size,
     Stack,
 )
 from aws_cdk import aws_ec2 as ec2
@@ -33,8 +34,17 @@ from rds_ha.database.credentials import DatabaseCredentials
 from rds_ha.database.imported_database import ImportedDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.database.metrics import DatabaseMetrics
+from rds_ha.database.units import renamed, whole_days, whole_gib, whole_seconds
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.errors import ConfigurationError
+
+# The numbers the rules check, by the props that carry them.
+PROPS_BY_NUMBER = {
+    "allocated_storage_gib": ("allocated_storage", "Size.gibibytes"),
+    "max_allocated_storage_gib": ("max_allocated_storage", "Size.gibibytes"),
+    "backup_retention_days": ("backup_retention", "Duration.days"),
+    "monitoring_interval_seconds": ("monitoring_interval", "Duration.seconds"),
+}
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
@@ -81,12 +91,13 @@ class HighlyAvailableDatabase(
     :param identifier: the DB instance or cluster identifier. Default: derived from the stack
         name and construct id; fixed so that a replacement fails instead of creating a new,
         empty database.
-    :param allocated_storage_gib: gp3 storage. Default: 100 GiB (400 GiB for a Multi-AZ DB
-        cluster, the smallest gp3 size RDS lets a cluster provision IOPS for).
-    :param max_allocated_storage_gib: storage autoscaling ceiling (instances). Default: five
-        times the allocated storage.
-    :param backup_retention_days: automated backups and point-in-time restore, 1-35.
-        Default: 7 days.
+    :param allocated_storage: gp3 storage, whole GiB (``Size.gibibytes(200)``). Default:
+        100 GiB (400 GiB for a Multi-AZ DB cluster, the smallest gp3 size RDS lets a cluster
+        provision IOPS for).
+    :param max_allocated_storage: storage autoscaling ceiling (instances), whole GiB.
+        Default: five times the allocated storage.
+    :param backup_retention: automated backups and point-in-time restore, 1-35 whole days
+        (``Duration.days(14)``). Default: 7 days.
     :param backup_window: daily, UTC. Default: ``02:00-02:30``.
     :param maintenance_window: weekly, UTC. Default: ``sun:03:00-sun:03:30``.
     :param deletion_protection: Default: true (RDS refuses to delete the database).
@@ -119,7 +130,8 @@ class HighlyAvailableDatabase(
     :param parameters: engine parameters merged over rds-ha's defaults (TLS enforced, slow-query
         and connection logging on). Default: none.
     :param log_retention: retention of the exported log groups. Default: one year.
-    :param monitoring_interval_seconds: enhanced monitoring granularity. Default: 60.
+    :param monitoring_interval: enhanced monitoring granularity: 1, 5, 10, 15, 30 or 60
+        seconds (``Duration.seconds(30)``). Default: one minute.
     :param vpc_subnets: Default: the VPC's isolated subnets.
     :param parameter_path: SSM path under which endpoint, port and secret ARN are published.
         Default: ``/rds-ha/<identifier>``.
@@ -148,9 +160,9 @@ class HighlyAvailableDatabase(
         deployment: Deployment = defaults.DEPLOYMENT,
         instance_class: str | None = None,
         identifier: str | None = None,
-        allocated_storage_gib: int | None = None,
-        max_allocated_storage_gib: int | None = None,
-        backup_retention_days: int = defaults.BACKUP_RETENTION_DAYS,
+        allocated_storage: Size | None = None,
+        max_allocated_storage: Size | None = None,
+        backup_retention: Duration = defaults.BACKUP_RETENTION,
         backup_window: str = defaults.BACKUP_WINDOW,
         maintenance_window: str = defaults.MAINTENANCE_WINDOW,
         deletion_protection: bool = defaults.DELETION_PROTECTION,
@@ -165,7 +177,7 @@ class HighlyAvailableDatabase(
         port: int | None = None,
         parameters: Mapping[str, str] | None = None,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
-        monitoring_interval_seconds: int = defaults.MONITORING_INTERVAL_SECONDS,
+        monitoring_interval: Duration = defaults.MONITORING_INTERVAL,
         vpc_subnets: ec2.SubnetSelection | None = None,
         parameter_path: str | None = None,
     ) -> None:
@@ -178,6 +190,24 @@ class HighlyAvailableDatabase(
         known_credentials, credentials_problem = coerce_choice(
             "credentials", credentials, CredentialsMode
         )
+        allocated_storage_gib, storage_problem = whole_gib("allocated_storage", allocated_storage)
+        max_allocated_storage_gib, max_storage_problem = whole_gib(
+            "max_allocated_storage", max_allocated_storage
+        )
+        backup_retention_days, retention_problem = whole_days("backup_retention", backup_retention)
+        monitoring_interval_seconds, interval_problem = whole_seconds(
+            "monitoring_interval", monitoring_interval
+        )
+        unit_problems = [
+            problem
+            for problem in (
+                storage_problem,
+                max_storage_problem,
+                retention_problem,
+                interval_problem,
+            )
+            if problem
+        ]
         self.credentials: CredentialsMode = known_credentials or defaults.CREDENTIALS
         self.master_password_rotation = master_password_rotation
         self.engine = known_engine or defaults.ENGINE
@@ -203,7 +233,7 @@ class HighlyAvailableDatabase(
             if isinstance(self.allocated_storage_gib, int)
             else 0
         )
-        self.backup_retention_days = backup_retention_days
+        self.backup_retention_days: int = backup_retention_days or 0
         self.backup_window = backup_window
         self.parameters: dict[str, str] = {
             **self.profile.default_parameters,
@@ -216,6 +246,7 @@ class HighlyAvailableDatabase(
         )
 
         problems = [p for p in (engine_problem, deployment_problem, credentials_problem) if p]
+        problems += unit_problems
         problems += database_problems(
             engine=known_engine,
             deployment=known_deployment,
@@ -238,6 +269,7 @@ class HighlyAvailableDatabase(
             credentials=known_credentials,
             master_password_rotation_days=_whole_days(master_password_rotation),
         )
+        problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self._warn_about_risky_choices(deletion_protection, removal_policy)
@@ -292,7 +324,7 @@ class HighlyAvailableDatabase(
             removal_policy=removal_policy,
             master_username=master_username,
             database_name=database_name,
-            monitoring_interval_seconds=monitoring_interval_seconds,
+            monitoring_interval_seconds=monitoring_interval_seconds or 0,
         )
         if self.deployment is Deployment.MULTI_AZ_CLUSTER:
             self._build_cluster(common)

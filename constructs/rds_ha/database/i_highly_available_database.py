@@ -195,18 +195,25 @@ class IHighlyAvailableDatabase(Protocol):
     ) -> None: ...
 
 
-# An attribute whose argument of ``from_database_attributes`` has another name.
-_IMPORT_ARGUMENTS = {"encryption_key": "key"}
+# An attribute whose argument of ``from_database_attributes`` has another name (a time or size
+# attribute is the number its Duration or Size argument gave).
+_IMPORT_ARGUMENTS = {
+    "encryption_key": "key",
+    "allocated_storage_gib": "allocated_storage",
+    "max_allocated_storage_gib": "max_allocated_storage",
+    "backup_retention_days": "backup_retention",
+}
 
 
 def missing_attribute_problems(
     database: IHighlyAvailableDatabase, what: str, needs: Mapping[str, str]
 ) -> list[str]:
-    """One line per attribute in ``needs`` (name: why ``what`` needs it) the database lacks."""
+    """One line per attribute in ``needs`` (name: why ``what`` needs it) the database lacks,
+    named as the argument of ``from_database_attributes`` that gives it."""
     return [
-        f"{name}=None: {what} needs it ({why}), and {database.identifier!r} was imported "
-        "without it; allowed: HighlyAvailableDatabase.from_database_attributes(..., "
-        f"{_IMPORT_ARGUMENTS.get(name, name)}=...)"
+        f"{(argument := _IMPORT_ARGUMENTS.get(name, name))}=None: {what} needs it ({why}), and "
+        f"{database.identifier!r} was imported without it; allowed: "
+        f"HighlyAvailableDatabase.from_database_attributes(..., {argument}=...)"
         for name, why in needs.items()
         if getattr(database, name) is None
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import ArnFormat, Stack, Token
+from aws_cdk import ArnFormat, Duration, Size, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
@@ -24,6 +24,7 @@ from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database import defaults
 from rds_ha.database.access import DatabaseAccess
 from rds_ha.database.metrics import DatabaseMetrics, member_problems
+from rds_ha.database.units import whole_days, whole_gib
 from rds_ha.database.validation import coerce_choice
 from rds_ha.errors import ConfigurationError
 
@@ -43,11 +44,13 @@ class ImportedDatabase(DatabaseAccess, DatabaseMetrics, Construct):
     :param engine_version: Default: unknown (``DatabaseProxy`` needs it).
     :param instance_class: Default: unknown (``DatabaseAlarms`` derives its thresholds from it;
         read replicas default to it).
-    :param allocated_storage_gib: Default: unknown (``DatabaseAlarms`` needs it).
-    :param max_allocated_storage_gib: the storage autoscaling ceiling. Default: none (no
-        autoscaling; alarms measure free storage against ``allocated_storage_gib``).
-    :param backup_retention_days: its automated backup retention. Default: unknown
-        (``DatabaseBackups`` and ``CrossRegionReadReplica`` need it).
+    :param allocated_storage: its storage, whole GiB (``Size.gibibytes(200)``). Default:
+        unknown (``DatabaseAlarms`` needs it).
+    :param max_allocated_storage: the storage autoscaling ceiling, whole GiB. Default: none (no
+        autoscaling; alarms measure free storage against ``allocated_storage``).
+    :param backup_retention: its automated backup retention, whole days
+        (``Duration.days(7)``). Default: unknown (``DatabaseBackups`` and
+        ``CrossRegionReadReplica`` need it).
     :param backup_window: its daily backup window, UTC (``hh:mm-hh:mm``). Default: unknown
         (``DatabaseBackups`` needs it).
     :param key: the KMS key of its storage, logs and secret. Default: unknown (read replicas,
@@ -83,9 +86,9 @@ class ImportedDatabase(DatabaseAccess, DatabaseMetrics, Construct):
         deployment: Deployment = defaults.DEPLOYMENT,
         engine_version: str | None = None,
         instance_class: str | None = None,
-        allocated_storage_gib: int | None = None,
-        max_allocated_storage_gib: int | None = None,
-        backup_retention_days: int | None = None,
+        allocated_storage: Size | None = None,
+        max_allocated_storage: Size | None = None,
+        backup_retention: Duration | None = None,
         backup_window: str | None = None,
         key: kms.IKey | None = None,
         secret: secretsmanager.ISecret | None = None,
@@ -103,7 +106,23 @@ class ImportedDatabase(DatabaseAccess, DatabaseMetrics, Construct):
         known_credentials, credentials_problem = coerce_choice(
             "credentials", credentials, CredentialsMode
         )
-        problems = [p for p in (engine_problem, deployment_problem, credentials_problem) if p]
+        allocated_storage_gib, storage_problem = whole_gib("allocated_storage", allocated_storage)
+        max_allocated_storage_gib, max_storage_problem = whole_gib(
+            "max_allocated_storage", max_allocated_storage
+        )
+        backup_retention_days, retention_problem = whole_days("backup_retention", backup_retention)
+        problems = [
+            p
+            for p in (
+                engine_problem,
+                deployment_problem,
+                credentials_problem,
+                storage_problem,
+                max_storage_problem,
+                retention_problem,
+            )
+            if p
+        ]
         problems += _attribute_problems(
             instance_identifier=instance_identifier,
             port=port,
@@ -207,13 +226,13 @@ def _attribute_problems(
         <= defaults.MAX_BACKUP_RETENTION_DAYS
     ):
         problems.append(
-            f"backup_retention_days={backup_retention_days!r}: must be 1-35, as RDS allows for "
-            "a database with automated backups"
+            f"backup_retention=Duration.days({backup_retention_days}): must be 1-35 days, as "
+            "RDS allows for a database with automated backups"
         )
     for field, value in (
-        ("allocated_storage_gib", allocated_storage_gib),
-        ("max_allocated_storage_gib", max_allocated_storage_gib),
+        ("allocated_storage", allocated_storage_gib),
+        ("max_allocated_storage", max_allocated_storage_gib),
     ):
-        if value is not None and (not isinstance(value, int) or value <= 0):
-            problems.append(f"{field}={value!r}: must be a positive whole number of GiB")
+        if value is not None and value <= 0:
+            problems.append(f"{field}=Size.gibibytes({value}): must be at least 1 GiB")
     return problems
