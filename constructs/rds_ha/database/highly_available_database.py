@@ -34,17 +34,9 @@ from rds_ha.database.credentials import DatabaseCredentials
 from rds_ha.database.imported_database import ImportedDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.database.metrics import DatabaseMetrics
-from rds_ha.database.units import renamed, whole_days, whole_gib, whole_seconds
+from rds_ha.database.units import DATABASE_PROPS_BY_NUMBER, database_numbers, renamed
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.errors import ConfigurationError
-
-# The numbers the rules check, by the props that carry them.
-PROPS_BY_NUMBER = {
-    "allocated_storage_gib": ("allocated_storage", "Size.gibibytes"),
-    "max_allocated_storage_gib": ("max_allocated_storage", "Size.gibibytes"),
-    "backup_retention_days": ("backup_retention", "Duration.days"),
-    "monitoring_interval_seconds": ("monitoring_interval", "Duration.seconds"),
-}
 
 # arn:aws:logs:region:account:log-group:NAME and arn:aws:rds-db:...:dbuser:ID/USER
 _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
@@ -190,24 +182,16 @@ class HighlyAvailableDatabase(
         known_credentials, credentials_problem = coerce_choice(
             "credentials", credentials, CredentialsMode
         )
-        allocated_storage_gib, storage_problem = whole_gib("allocated_storage", allocated_storage)
-        max_allocated_storage_gib, max_storage_problem = whole_gib(
-            "max_allocated_storage", max_allocated_storage
+        numbers, unit_problems = database_numbers(
+            allocated_storage=allocated_storage,
+            max_allocated_storage=max_allocated_storage,
+            backup_retention=backup_retention,
+            monitoring_interval=monitoring_interval,
         )
-        backup_retention_days, retention_problem = whole_days("backup_retention", backup_retention)
-        monitoring_interval_seconds, interval_problem = whole_seconds(
-            "monitoring_interval", monitoring_interval
-        )
-        unit_problems = [
-            problem
-            for problem in (
-                storage_problem,
-                max_storage_problem,
-                retention_problem,
-                interval_problem,
-            )
-            if problem
-        ]
+        allocated_storage_gib = numbers["allocated_storage_gib"]
+        max_allocated_storage_gib = numbers["max_allocated_storage_gib"]
+        backup_retention_days = numbers["backup_retention_days"]
+        monitoring_interval_seconds = numbers["monitoring_interval_seconds"]
         self.credentials: CredentialsMode = known_credentials or defaults.CREDENTIALS
         self.master_password_rotation = master_password_rotation
         self.engine = known_engine or defaults.ENGINE
@@ -269,7 +253,7 @@ class HighlyAvailableDatabase(
             credentials=known_credentials,
             master_password_rotation_days=_whole_days(master_password_rotation),
         )
-        problems = renamed(problems, PROPS_BY_NUMBER)
+        problems = renamed(problems, DATABASE_PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self._warn_about_risky_choices(deletion_protection, removal_policy)

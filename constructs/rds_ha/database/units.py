@@ -16,6 +16,13 @@ from collections.abc import Iterable, Mapping
 from aws_cdk import Duration, Size, SizeRoundingBehavior, Token
 
 _SECONDS_PER_DAY = 86400
+# HighlyAvailableDatabase's numbers that the rules check, by the props that carry them.
+DATABASE_PROPS_BY_NUMBER = {
+    "allocated_storage_gib": ("allocated_storage", "Size.gibibytes"),
+    "max_allocated_storage_gib": ("max_allocated_storage", "Size.gibibytes"),
+    "backup_retention_days": ("backup_retention", "Duration.days"),
+    "monitoring_interval_seconds": ("monitoring_interval", "Duration.seconds"),
+}
 
 
 def whole_days(field: str, value: Duration | None) -> tuple[int | None, str | None]:
@@ -31,6 +38,25 @@ def whole_seconds(field: str, value: Duration | None) -> tuple[int | None, str |
 def whole_gib(field: str, value: Size | None) -> tuple[int | None, str | None]:
     """``value`` in whole GiB, or None and a problem naming ``field``; None passes."""
     return _whole(field, value, Size, "Size.gibibytes", per_unit=1, unit="GiB")
+
+
+def database_numbers(
+    *,
+    allocated_storage: Size | None,
+    max_allocated_storage: Size | None,
+    backup_retention: Duration | None,
+    monitoring_interval: Duration | None,
+) -> tuple[dict[str, int | None], list[str]]:
+    """``HighlyAvailableDatabase``'s time and size props as the numbers its rules check
+    (keyed as ``DATABASE_PROPS_BY_NUMBER``), and a problem for each that is not whole units."""
+    converted = {
+        "allocated_storage_gib": whole_gib("allocated_storage", allocated_storage),
+        "max_allocated_storage_gib": whole_gib("max_allocated_storage", max_allocated_storage),
+        "backup_retention_days": whole_days("backup_retention", backup_retention),
+        "monitoring_interval_seconds": whole_seconds("monitoring_interval", monitoring_interval),
+    }
+    numbers = {name: number for name, (number, _) in converted.items()}
+    return numbers, [problem for _, problem in converted.values() if problem]
 
 
 def _whole(
