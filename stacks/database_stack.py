@@ -145,7 +145,7 @@ class DatabaseStack(Stack):
             self.database,
             region=config.backups.dr_region,
             kms_key_id=key_arn,
-            retention_days=config.backups.automated_backup_replication_retention_days,
+            retention=config.backups.automated_backup_replication_retention,
         )
 
     def _build_fleet(self, scope: Construct, config: EnvironmentConfig) -> None:

@@ -215,3 +215,50 @@ def test_a_major_only_engine_version_without_auto_minor_upgrades_is_refused() ->
         "[dev] engine_version='17': with auto_minor_version_upgrade=false the template must "
         "name the full version"
     )
+
+
+def test_the_keys_units_become_the_constructs_duration_and_size_props() -> None:
+    table = _with(
+        allocated_storage_gib=200,
+        max_allocated_storage_gib=1000,
+        backup_retention_days=14,
+        monitoring_interval_seconds=30,
+        backups={
+            "dr_region": "eu-central-1",
+            "continuous_retention_days": 14,
+            "daily_retention_days": 20,
+            "monthly_retention_days": 200,
+            "dr_retention_days": 10,
+            "export_archive_after_days": 40,
+            "export_expire_after_days": 400,
+        },
+    )
+    environment = parse_config(_config(dev=table)).environments["dev"]
+    database, backups = environment.database_props(), environment.backups_props()
+    export = environment.export_props()
+
+    assert database["allocated_storage"].to_gibibytes() == 200
+    assert database["max_allocated_storage"].to_gibibytes() == 1000
+    assert database["backup_retention"].to_days() == 14
+    assert database["monitoring_interval"].to_seconds() == 30
+    assert [
+        backups[name].to_days()
+        for name in (
+            "continuous_retention",
+            "daily_retention",
+            "monthly_retention",
+            "disaster_recovery_retention",
+        )
+    ] == [14, 20, 200, 10]
+    # Left out of the file: the construct's default (the monthly retention).
+    assert backups["disaster_recovery_monthly_retention"] is None
+    assert (export["export_archive_after"].to_days(), export["export_expire_after"].to_days()) == (
+        40,
+        400,
+    )
+    # Every time or size prop is a Duration or a Size, none a bare number.
+    assert not [
+        name
+        for name in (*database, *backups, *export)
+        if name.endswith(("_days", "_seconds", "_gib"))
+    ]

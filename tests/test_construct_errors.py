@@ -35,7 +35,9 @@ def _build(vpc: ec2.Vpc, **props) -> HighlyAvailableDatabase:
 def test_the_message_starts_with_a_one_line_summary_then_one_line_per_problem(vpc) -> None:
     stack = cdk.Stack(vpc.node.root, "Summary", env=ENV)
     with pytest.raises(ConfigurationError) as error:
-        HighlyAvailableDatabase(stack, "Orders", vpc=vpc, backup_retention_days=0, port=1)
+        HighlyAvailableDatabase(
+            stack, "Orders", vpc=vpc, backup_retention=cdk.Duration.days(0), port=1
+        )
 
     lines = str(error.value).splitlines()
     assert lines[0] == "Summary/Orders: 2 problem(s):"
@@ -66,7 +68,9 @@ def test_engine_and_deployment_strings_are_read_case_insensitively(
 
 
 def test_an_unknown_engine_and_deployment_are_listed_with_the_allowed_values(vpc) -> None:
-    problems = _problems(vpc, engine="oracle", deployment="multi-az", backup_retention_days=0)
+    problems = _problems(
+        vpc, engine="oracle", deployment="multi-az", backup_retention=cdk.Duration.days(0)
+    )
 
     assert problems[:2] == [
         "engine='oracle': must be one of 'postgres', 'mysql', 'mariadb'",
@@ -74,14 +78,14 @@ def test_an_unknown_engine_and_deployment_are_listed_with_the_allowed_values(vpc
         "'single-az'",
     ]
     # The other problems are not hidden behind them.
-    assert any(p.startswith("backup_retention_days=0: must be 1-35") for p in problems)
+    assert any(p.startswith("backup_retention=Duration.days(0): must be 1-35") for p in problems)
 
 
 def test_a_number_given_as_a_string_is_a_problem_not_a_type_error(vpc) -> None:
-    problems = _problems(vpc, backup_retention_days="14", port="15432")
+    problems = _problems(vpc, backup_retention="14", port="15432")
 
     assert problems == [
-        "backup_retention_days='14': must be a whole number (int), not str",
+        "backup_retention='14': must be a Duration, e.g. Duration.days(7), not str",
         "port='15432': must be a whole number (int), not str",
     ]
 

@@ -493,15 +493,15 @@ def test_an_existing_key_and_custom_settings_are_used_as_given() -> None:
         vpc=isolated_vpc(stack),
         encryption_key=key,
         identifier="payments-db",
-        backup_retention_days=35,
+        backup_retention=cdk.Duration.days(35),
         backup_window="22:00-22:30",
         maintenance_window="sat:23:00-sun:00:00",
-        allocated_storage_gib=50,
-        max_allocated_storage_gib=60,
+        allocated_storage=cdk.Size.gibibytes(50),
+        max_allocated_storage=cdk.Size.gibibytes(60),
         port=6000,
         database_name="payments",
         log_retention=logs.RetentionDays.TWO_YEARS,
-        monitoring_interval_seconds=15,
+        monitoring_interval=cdk.Duration.seconds(15),
         removal_policy=cdk.RemovalPolicy.RETAIN,
         parameter_path="/apps/payments/db",
     )
@@ -540,25 +540,25 @@ def _build(**props: object) -> None:
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigurationError) as error:
         _build(
-            backup_retention_days=0,
+            backup_retention=cdk.Duration.days(0),
             backup_window="03:00-03:10",
             maintenance_window="sunday 4am",
-            allocated_storage_gib=10,
+            allocated_storage=cdk.Size.gibibytes(10),
             engine_version="16.3",
             port=80,
-            monitoring_interval_seconds=7,
+            monitoring_interval=cdk.Duration.seconds(7),
         )
     message = str(error.value)
     assert error.value.where == "Bad/Db"
     assert "7 problem(s)" in message
     for expected in (
-        "backup_retention_days=0: must be 1-35",
+        "backup_retention=Duration.days(0): must be 1-35",
         "backup_window: '03:00-03:10' lasts 10 minutes; it must last at least 30 minutes",
         "maintenance_window: 'sunday 4am' is not ddd:hh:mm-ddd:hh:mm",
-        "allocated_storage_gib=10: gp3 storage must be 20-65536 GiB",
+        "allocated_storage=Size.gibibytes(10): gp3 storage must be 20-65536 GiB",
         "engine_version='16.3': '16.3' is not a PostgreSQL version that RDS offers",
         "port=80: must be 1150-65535",
-        "monitoring_interval_seconds=7: must be one of 1, 5, 10, 15, 30, 60",
+        "monitoring_interval=Duration.seconds(7): must be one of 1, 5, 10, 15, 30, 60",
     ):
         assert expected in message
 
@@ -569,8 +569,39 @@ def test_fails_when_backup_window_overlaps_maintenance_window() -> None:
 
 
 def test_fails_when_max_allocated_storage_is_not_above_allocated() -> None:
-    with pytest.raises(ConfigurationError, match=r"max_allocated_storage_gib=100: must be above"):
-        _build(allocated_storage_gib=100, max_allocated_storage_gib=100)
+    with pytest.raises(
+        ConfigurationError, match=r"max_allocated_storage=Size.gibibytes\(100\): must be above"
+    ):
+        _build(
+            allocated_storage=cdk.Size.gibibytes(100),
+            max_allocated_storage=cdk.Size.gibibytes(100),
+        )
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        (
+            {"backup_retention": cdk.Duration.hours(36)},
+            "backup_retention=1 day 12 hours: must be whole days",
+        ),
+        ({"backup_retention": 7}, "backup_retention=7: must be a Duration, e.g. Duration.days(7)"),
+        (
+            {"allocated_storage": cdk.Size.mebibytes(100)},
+            "allocated_storage=100 MiB: must be whole GiB",
+        ),
+        (
+            {"monitoring_interval": cdk.Duration.millis(1500)},
+            "monitoring_interval=1 second 500 millis: must be whole seconds",
+        ),
+    ],
+)
+def test_a_time_or_size_that_is_not_whole_units_is_refused_naming_the_prop(
+    props: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        _build(**props)
+    assert expected in str(error.value)
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,27 @@ def test_readme_backups_example_exports_snapshots_and_alarms_on_failed_exports(
         "rds",
         "secretsmanager",
     ]
+
+
+@pytest.fixture(scope="module")
+def imported_app(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = synthesize(tmp_path_factory, "imported-database")
+    template: dict[str, Any] = json.loads((out / "LedgerOps.template.json").read_text())
+    return template
+
+
+def test_readme_import_example_watches_and_backs_up_a_database_it_does_not_deploy(
+    imported_app: dict[str, Any],
+) -> None:
+    resources = list(imported_app["Resources"].values())
+    types = [resource["Type"] for resource in resources]
+    assert "AWS::RDS::DBInstance" not in types
+    alarms = [r["Properties"] for r in resources if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms
+    assert all(
+        alarm["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "ledger"}]
+        for alarm in alarms
+        if "Dimensions" in alarm
+    )
+    (selection,) = [r for r in resources if r["Type"] == "AWS::Backup::BackupSelection"]
+    assert ":db:ledger" in json.dumps(selection["Properties"]["BackupSelection"]["Resources"])

@@ -2,8 +2,10 @@
 
 The public API: every construct and type a CDK app needs is importable from here.
 
-- The database: ``HighlyAvailableDatabase``, ``Engine``, ``Deployment``, ``CredentialsMode``,
-  ``ApplicationUser`` (an application's user, rotated by alternating users).
+- The database: ``HighlyAvailableDatabase``, ``IHighlyAvailableDatabase`` (what the
+  other constructs take), ``ImportedDatabase`` (one deployed elsewhere,
+  ``HighlyAvailableDatabase.from_database_attributes``), ``Engine``, ``Deployment``,
+  ``CredentialsMode``, ``ApplicationUser`` (an application's user, rotated by alternating users).
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
@@ -50,6 +52,8 @@ _LAZY = {
     "alarm_topic_key": "rds_ha.monitoring.alarm_topic",
     "FleetDatabase": "rds_ha.environments.databases",
     "HighlyAvailableDatabase": "rds_ha.database.highly_available_database",
+    "IHighlyAvailableDatabase": "rds_ha.database.i_highly_available_database",
+    "ImportedDatabase": "rds_ha.database.imported_database",
     "ApplicationUser": "rds_ha.database.application_users",
     "PipelineConfig": "rds_ha.environments.pipeline",
     "RETAIN_NAMED": "rds_ha.database.defaults",
@@ -100,6 +104,8 @@ __all__ = [
     "FleetDashboard",
     "FleetDatabase",
     "HighlyAvailableDatabase",
+    "IHighlyAvailableDatabase",
+    "ImportedDatabase",
     "PipelineConfig",
     "ProxyAlarmThresholds",
     "ReadReplicas",

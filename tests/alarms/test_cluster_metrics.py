@@ -17,7 +17,7 @@ from rds_ha import ConfigurationError, DatabaseAlarms, Deployment, HighlyAvailab
 CLUSTER = {
     "deployment": Deployment.MULTI_AZ_CLUSTER,
     "instance_class": "db.m6gd.large",
-    "allocated_storage_gib": 400,
+    "allocated_storage": cdk.Size.gibibytes(400),
 }
 MEMBERS = ["ledger-instance-1", "ledger-instance-2", "ledger-instance-3"]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import Duration
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
@@ -20,8 +21,8 @@ DR_VAULT = "arn:aws:backup:eu-central-1:111111111111:backup-vault:orders-dr"
 RESTORE_TESTING_NAME = re.compile(r"^[A-Za-z0-9_]{1,50}$")
 EXPORT_PROPS = {
     "export_snapshots",
-    "export_archive_after_days",
-    "export_expire_after_days",
+    "export_archive_after",
+    "export_expire_after",
     "export_function_reserved_concurrency",
     "rds_api_endpoint",
     "alarm_topic",
@@ -61,7 +62,7 @@ def backups_stack(
 def templates() -> dict[str, Template]:
     app = cdk.App()
     stacks = {
-        "defaults": backups_stack(app, "Defaults", {"backup_retention_days": 14}),
+        "defaults": backups_stack(app, "Defaults", {"backup_retention": Duration.days(14)}),
         "tuned": backups_stack(
             app,
             "Tuned",
@@ -69,9 +70,9 @@ def templates() -> dict[str, Template]:
             export_function_reserved_concurrency=3,
             export_snapshots="none",
             copy_to_dr=True,
-            daily_retention_days=10,
-            monthly_retention_days=100,
-            disaster_recovery_monthly_retention_days=400,
+            daily_retention=Duration.days(10),
+            monthly_retention=Duration.days(100),
+            disaster_recovery_monthly_retention=Duration.days(400),
         ),
         "reserved": backups_stack(app, "Reserved", export_function_reserved_concurrency=3),
     }
@@ -155,8 +156,9 @@ def test_no_export_creates_no_bucket_function_or_rule(templates: dict[str, Templ
             "database's backup_window ('02:00-02:30'); pick another hour",
         ),
         (
-            {"continuous_retention_days": 35},
-            "continuous_retention_days=35: must equal the database's backup_retention_days (7)",
+            {"continuous_retention": Duration.days(35)},
+            "continuous_retention=Duration.days(35): must equal the database's "
+            "backup_retention_days (7)",
         ),
         (
             {"export_snapshots": "weekly"},
@@ -167,8 +169,20 @@ def test_no_export_creates_no_bucket_function_or_rule(templates: dict[str, Templ
             "export_function_reserved_concurrency=0: must be at least 1",
         ),
         (
-            {"disaster_recovery_monthly_retention_days": 0},
-            "dr_monthly_retention_days=0: must be 1-36500 days",
+            {"daily_retention": Duration.hours(12)},
+            "daily_retention=12 hours: must be whole days",
+        ),
+        (
+            {"export_archive_after": 30},
+            "export_archive_after=30: must be a Duration, e.g. Duration.days(7), not int",
+        ),
+        (
+            {"export_expire_after": Duration.days(60)},
+            "export_expire_after=Duration.days(60): must be at least",
+        ),
+        (
+            {"disaster_recovery_monthly_retention": Duration.days(0)},
+            "disaster_recovery_monthly_retention=Duration.days(0): must be 1-36500 days",
         ),
     ],
 )

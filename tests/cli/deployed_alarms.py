@@ -59,7 +59,7 @@ def template() -> dict[str, Any]:
         identifier=CLUSTER_ID,
         deployment=Deployment.MULTI_AZ_CLUSTER,
         instance_class="db.m6gd.large",
-        allocated_storage_gib=400,
+        allocated_storage=cdk.Size.gibibytes(400),
     )
     instance = HighlyAvailableDatabase(stack, "Orders", vpc=vpc, identifier=INSTANCE_ID)
     cluster_alarms = DatabaseAlarms(stack, "PaymentsAlarms", database=cluster)

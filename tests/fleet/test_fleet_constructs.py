@@ -106,13 +106,13 @@ def test_a_database_whose_retention_differs_from_the_plan_is_refused() -> None:
         stack, "Backups", database=HighlyAvailableDatabase(stack, "Db", vpc=vpc)
     )
     other = HighlyAvailableDatabase(
-        stack, "Other", vpc=vpc, backup_retention_days=14, backup_window="05:00-05:30"
+        stack, "Other", vpc=vpc, backup_retention=cdk.Duration.days(14), backup_window="05:00-05:30"
     )
     with pytest.raises(ConfigurationError) as error:
         backups.add_database(other, scope=stack, construct_id="OtherBackup")
     joined = "\n".join(error.value.problems)
     assert (
-        "continuous_retention_days=7: must equal the database's backup_retention_days (14)"
-        in joined
+        "continuous_retention=Duration.days(7): must equal the database's "
+        "backup_retention_days (14)" in joined
     )
     assert "backup_start_hour_utc=5: AWS Backup's one-hour start window must not overlap" in joined

@@ -60,7 +60,7 @@ class Built:
             count=3, instance_class="db.r7g.large",
         )  # fmt: skip
         replicate_automated_backups(
-            orders, region="eu-central-1", kms_key_id=DR_KEY_ARN, retention_days=14
+            orders, region="eu-central-1", kms_key_id=DR_KEY_ARN, retention=cdk.Duration.days(14)
         )
         billing = HighlyAvailableDatabase(self.stack, "Billing", vpc=vpc, identifier="billing")
         self.billing = ReadReplicas(
@@ -69,7 +69,7 @@ class Built:
         ledger = HighlyAvailableDatabase(
             self.stack, "Ledger", vpc=vpc, identifier="ledger",
             deployment=Deployment.MULTI_AZ_CLUSTER, instance_class="db.m6gd.large",
-            allocated_storage_gib=400,
+            allocated_storage=cdk.Size.gibibytes(400),
         )  # fmt: skip
         self.ledger = ReadReplicas(
             self.stack, "LedgerReaders", database=ledger, vpc=vpc, alarm_topic=topic
@@ -390,7 +390,7 @@ def test_fails_when_more_than_fifteen_replicas_or_replicas_of_a_cluster() -> Non
     vpc = isolated_vpc(stack)
     cluster = HighlyAvailableDatabase(
         stack, "Ledger", vpc=vpc, deployment=Deployment.MULTI_AZ_CLUSTER,
-        instance_class="db.m6gd.large", allocated_storage_gib=400,
+        instance_class="db.m6gd.large", allocated_storage=cdk.Size.gibibytes(400),
     )  # fmt: skip
     topic = DatabaseAlarms(stack, "Alarms", database=cluster).topic
     with pytest.raises(ConfigurationError, match=r"count=2: a Multi-AZ DB cluster's"):
@@ -415,7 +415,7 @@ def test_a_cross_region_replica_refuses_a_multi_az_db_cluster_source() -> None:
     cluster = HighlyAvailableDatabase(
         primary, "Ledger", vpc=isolated_vpc(primary), identifier="ledger",
         deployment=Deployment.MULTI_AZ_CLUSTER, instance_class="db.m6gd.large",
-        allocated_storage_gib=400,
+        allocated_storage=cdk.Size.gibibytes(400),
     )  # fmt: skip
     dr = cdk.Stack(app, "Dr", env=cdk.Environment(account="111111111111", region="eu-central-1"))
     key = kms.Key(dr, "Key")

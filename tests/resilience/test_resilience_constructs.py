@@ -28,7 +28,7 @@ from rds_ha import (
 CLUSTER = {
     "deployment": Deployment.MULTI_AZ_CLUSTER,
     "instance_class": "db.m6gd.large",
-    "allocated_storage_gib": 400,
+    "allocated_storage": cdk.Size.gibibytes(400),
 }
 
 

@@ -4,6 +4,7 @@ testing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from aws_cdk import (
     Acknowledgment,
@@ -21,14 +22,36 @@ from constructs import Construct
 from rds_ha.backups import backup_rules
 from rds_ha.backups.vault import backup_name, protected_backup_vault
 from rds_ha.catalog.engines import Deployment
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    missing_attribute_problems,
+)
 from rds_ha.database.keys import create_database_key
+from rds_ha.database.units import renamed, whole_days
 from rds_ha.errors import ConfigurationError
 
 # The plan's monthly rule and the tag it puts on its recovery points; SnapshotExport's default
 # ("monthly") exports the snapshots that carry it. The export handler reads the same names.
 MONTHLY_RULE = "Monthly"
 BACKUP_RULE_TAG = "rds-ha:backup-rule"
+DAILY_RETENTION = Duration.days(backup_rules.DAILY_RETENTION_DAYS)
+MONTHLY_RETENTION = Duration.days(backup_rules.MONTHLY_RETENTION_DAYS)
+# The numbers the rules check (named as the environments.toml keys), by the props that carry
+# them.
+PROPS_BY_NUMBER = {
+    "continuous_retention_days": ("continuous_retention", "Duration.days"),
+    "daily_retention_days": ("daily_retention", "Duration.days"),
+    "monthly_retention_days": ("monthly_retention", "Duration.days"),
+    "dr_retention_days": ("disaster_recovery_retention", "Duration.days"),
+    "dr_monthly_retention_days": ("disaster_recovery_monthly_retention", "Duration.days"),
+}
+# What the plan's rules and the restore tests read of a database (an import may lack them).
+NEEDED = {
+    "backup_retention_days": "AWS Backup's continuous backup takes over the automated backups "
+    "and must keep them as long",
+    "backup_window": "the plan's start hour must not overlap it",
+    "subnet_group": "restore tests restore into the database's own subnets, never a default VPC",
+}
 
 
 class DatabaseBackups(Construct):
@@ -46,26 +69,29 @@ class DatabaseBackups(Construct):
     Exporting snapshots to S3 is ``SnapshotExport``'s job; pass it this construct's
     ``encryption_key`` to keep one key for a database's backups and exports.
 
-    :param database: the database to protect.
+    :param database: the database to protect: a ``HighlyAvailableDatabase``, or one imported
+        with its ``backup_retention_days``, ``backup_window`` and ``subnet_group``.
     :param encryption_key: key for the vault (the copies in it) and, by convention, the
         snapshot exports. Default: a new key with yearly rotation, kept when the stack is
         deleted.
     :param vault_name: Default: ``<database identifier>-backups`` (the identifier cut to fit
         AWS Backup's 50 characters).
-    :param continuous_retention_days: point-in-time restore through AWS Backup, 1-35. AWS
-        Backup takes over the RDS automated backups and their retention, so it must equal the
-        database's ``backup_retention_days``. Default: the database's ``backup_retention_days``.
-    :param daily_retention_days: Default: 35.
-    :param monthly_retention_days: Default: 365; must be longer than the daily retention.
+    :param continuous_retention: point-in-time restore through AWS Backup, 1-35 whole days
+        (``Duration.days(14)``). AWS Backup takes over the RDS automated backups and their
+        retention, so it must equal the database's backup retention. Default: the database's
+        backup retention.
+    :param daily_retention: whole days. Default: 35 days.
+    :param monthly_retention: whole days. Default: 365 days; must be longer than the daily
+        retention.
     :param backup_start_hour_utc: the hour AWS Backup starts its jobs (one-hour start window);
         it must not overlap the database's ``backup_window``. Default: 5 (05:00 UTC).
     :param disaster_recovery_vault: a vault in another region the daily and monthly snapshots
         are copied to. Default: no copy, with the warning ``rds-ha:no-dr-copy``. AWS Backup
         does not copy Multi-AZ DB cluster snapshots; for a cluster the copy is left out with the
         warning ``rds-ha:cluster-copy-unsupported``.
-    :param disaster_recovery_retention_days: retention of the daily copies in the DR vault.
-        Default: the daily retention.
-    :param disaster_recovery_monthly_retention_days: retention of the monthly copies in the DR
+    :param disaster_recovery_retention: retention of the daily copies in the DR vault, whole
+        days. Default: the daily retention.
+    :param disaster_recovery_monthly_retention: retention of the monthly copies in the DR
         vault. Default: the monthly retention.
     :param vault_lock: Default: no vault lock (the access policy still denies deletion). With
         ``changeable_for`` set, the lock becomes immutable (compliance mode) after that time.
@@ -78,23 +104,45 @@ class DatabaseBackups(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         encryption_key: kms.IKey | None = None,
         vault_name: str | None = None,
-        continuous_retention_days: int | None = None,
-        daily_retention_days: int = backup_rules.DAILY_RETENTION_DAYS,
-        monthly_retention_days: int = backup_rules.MONTHLY_RETENTION_DAYS,
+        continuous_retention: Duration | None = None,
+        daily_retention: Duration = DAILY_RETENTION,
+        monthly_retention: Duration = MONTHLY_RETENTION,
         backup_start_hour_utc: int = backup_rules.BACKUP_START_HOUR_UTC,
         disaster_recovery_vault: backup.IBackupVault | None = None,
-        disaster_recovery_retention_days: int | None = None,
-        disaster_recovery_monthly_retention_days: int | None = None,
+        disaster_recovery_retention: Duration | None = None,
+        disaster_recovery_monthly_retention: Duration | None = None,
         vault_lock: backup.LockConfiguration | None = None,
         restore_test_schedule: str = backup_rules.RESTORE_TEST_SCHEDULE,
     ) -> None:
         super().__init__(scope, construct_id)
+        missing = missing_attribute_problems(database, "DatabaseBackups", NEEDED)
+        if missing:
+            raise ConfigurationError(self.node.path, missing)
+        assert database.backup_retention_days is not None and database.backup_window is not None
+        given = {
+            "continuous_retention": continuous_retention,
+            "daily_retention": daily_retention,
+            "monthly_retention": monthly_retention,
+            "disaster_recovery_retention": disaster_recovery_retention,
+            "disaster_recovery_monthly_retention": disaster_recovery_monthly_retention,
+        }
+        days: dict[str, int | None] = {}
+        problems = []
+        for prop, value in given.items():
+            days[prop], problem = whole_days(prop, value)
+            problems += [problem] if problem else []
+        continuous_retention_days = days["continuous_retention"]
         if continuous_retention_days is None:
             continuous_retention_days = database.backup_retention_days
-        problems = backup_rules.backup_problems(
+        # A prop that is not whole days is reported above; its default stands in for the rules.
+        daily_retention_days = days["daily_retention"] or backup_rules.DAILY_RETENTION_DAYS
+        monthly_retention_days = days["monthly_retention"] or backup_rules.MONTHLY_RETENTION_DAYS
+        disaster_recovery_retention_days = days["disaster_recovery_retention"]
+        disaster_recovery_monthly_retention_days = days["disaster_recovery_monthly_retention"]
+        problems += backup_rules.backup_problems(
             continuous_retention_days=continuous_retention_days,
             database_backup_retention_days=database.backup_retention_days,
             daily_retention_days=daily_retention_days,
@@ -107,6 +155,7 @@ class DatabaseBackups(Construct):
             vault_lock_min_retention_days=_days_or_none(vault_lock and vault_lock.min_retention),
             vault_lock_max_retention_days=_days_or_none(vault_lock and vault_lock.max_retention),
         )
+        problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.database = database
@@ -147,7 +196,7 @@ class DatabaseBackups(Construct):
         self._create_restore_testing(restore_test_schedule)
 
     def add_database(
-        self, database: HighlyAvailableDatabase, *, scope: Construct, construct_id: str = "Backup"
+        self, database: IHighlyAvailableDatabase, *, scope: Construct, construct_id: str = "Backup"
     ) -> Construct:
         """Put one more database in this vault's plan and restore testing.
 
@@ -159,12 +208,17 @@ class DatabaseBackups(Construct):
         ``backup_retention_days`` must equal the plan's continuous retention, and its
         ``backup_window`` must not overlap the plan's start hour.
         """
+        missing = missing_attribute_problems(database, "DatabaseBackups.add_database", NEEDED)
+        if missing:
+            raise ConfigurationError(f"{scope.node.path}/{construct_id}", missing)
+        assert database.backup_retention_days is not None and database.backup_window is not None
         problems = backup_rules.membership_problems(
             continuous_retention_days=self.continuous_retention_days,
             backup_start_hour_utc=self.backup_start_hour_utc,
             database_backup_retention_days=database.backup_retention_days,
             database_backup_window=database.backup_window,
         )
+        problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(f"{scope.node.path}/{construct_id}", problems)
         member = Construct(scope, construct_id)
@@ -324,8 +378,9 @@ class DatabaseBackups(Construct):
         self.restore_testing_selection = selection
 
     def _restore_testing_selection(
-        self, scope: Construct, database: HighlyAvailableDatabase, arn: str
+        self, scope: Construct, database: IHighlyAvailableDatabase, arn: str
     ) -> backup.CfnRestoreTestingSelection:
+        assert database.subnet_group is not None
         return backup.CfnRestoreTestingSelection(
             scope,
             "RestoreTestingSelection",
@@ -340,12 +395,20 @@ class DatabaseBackups(Construct):
             # group (no ingress), never a default VPC.
             restore_metadata_overrides={
                 "dbSubnetGroupName": database.subnet_group.subnet_group_name,
-                "vpcSecurityGroupIds": Fn.join(
-                    "", ['["', database.security_group.security_group_id, '"]']
+                "vpcSecurityGroupIds": _json_list(
+                    [group.security_group_id for group in database.security_groups]
                 ),
             },
             validation_window_hours=1,
         )
+
+
+def _json_list(values: Sequence[str]) -> str:
+    """``["a","b"]`` of values that may be tokens (restore metadata values are strings)."""
+    parts: list[str] = ['["']
+    for index, value in enumerate(values):
+        parts += [value] if index == 0 else ['","', value]
+    return Fn.join("", [*parts, '"]'])
 
 
 def _days_or_none(duration: Duration | None) -> int | None:

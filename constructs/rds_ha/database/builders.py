@@ -26,6 +26,7 @@ from constructs import Construct
 
 from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import (
+    PROFILES,
     Deployment,
     Engine,
     EngineProfile,
@@ -289,6 +290,18 @@ def _instance_engine(engine: Engine, version: str, profile: EngineProfile) -> rd
     if engine is Engine.MYSQL:
         return rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.of(version, major))
     return rds.DatabaseInstanceEngine.maria_db(version=rds.MariaDbEngineVersion.of(version, major))
+
+
+def instance_engine(engine: Engine, version: str | None) -> rds.IInstanceEngine:
+    """aws-cdk-lib's engine for a DB instance of ``engine``: of ``version``, or unversioned when
+    the version is not known (an imported database's)."""
+    if version is not None:
+        return _instance_engine(engine, version, PROFILES[engine])
+    return {
+        Engine.POSTGRES: rds.DatabaseInstanceEngine.POSTGRES,
+        Engine.MYSQL: rds.DatabaseInstanceEngine.MYSQL,
+        Engine.MARIADB: rds.DatabaseInstanceEngine.MARIADB,
+    }[engine]
 
 
 def enhanced_monitoring_policy(

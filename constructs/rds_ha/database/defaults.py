@@ -22,6 +22,7 @@ CLUSTER_GP3_IOPS = 12000
 # Storage autoscaling headroom when no maximum is given.
 MAX_ALLOCATED_STORAGE_FACTOR = 5
 BACKUP_RETENTION_DAYS = 7
+BACKUP_RETENTION = Duration.days(BACKUP_RETENTION_DAYS)
 BACKUP_WINDOW = "02:00-02:30"
 MAINTENANCE_WINDOW = "sun:03:00-sun:03:30"
 REMOVAL_POLICY = RemovalPolicy.SNAPSHOT
@@ -37,6 +38,7 @@ RETAIN_NAMED = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 DELETION_PROTECTION = True
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 MONITORING_INTERVAL_SECONDS = 60
+MONITORING_INTERVAL = Duration.seconds(MONITORING_INTERVAL_SECONDS)
 MASTER_USERNAME = "rdsha_admin"
 # The mode that admits every feature (read replicas, blue/green): see CredentialsMode.
 CREDENTIALS = CredentialsMode.SECRET

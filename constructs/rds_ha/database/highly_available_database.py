@@ -9,6 +9,7 @@ from aws_cdk import (
     ArnFormat,
     Duration,
     RemovalPolicy,
+    Size,
     Stack,
 )
 from aws_cdk import aws_ec2 as ec2
@@ -26,11 +27,14 @@ from rds_ha.catalog.engines import (
     EngineProfile,
 )
 from rds_ha.database import defaults
+from rds_ha.database.access import DatabaseAccess
 from rds_ha.database.application_users import ApplicationUser
 from rds_ha.database.builders import CommonSettings, DatabaseBuilders
 from rds_ha.database.credentials import DatabaseCredentials
+from rds_ha.database.imported_database import ImportedDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.database.metrics import DatabaseMetrics
+from rds_ha.database.units import DATABASE_PROPS_BY_NUMBER, database_numbers, renamed
 from rds_ha.database.validation import coerce_choice, database_problems
 from rds_ha.errors import ConfigurationError
 
@@ -39,7 +43,9 @@ _COLON_RESOURCE_NAME = ArnFormat.COLON_RESOURCE_NAME
 
 
 @jsii.implements(ec2.IConnectable)
-class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMetrics, Construct):
+class HighlyAvailableDatabase(
+    DatabaseBuilders, DatabaseCredentials, DatabaseAccess, DatabaseMetrics, Construct
+):
     """An Amazon RDS database in its safe, highly available configuration.
 
     Every argument is optional but ``vpc``; the defaults are the HA configuration:
@@ -77,12 +83,13 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
     :param identifier: the DB instance or cluster identifier. Default: derived from the stack
         name and construct id; fixed so that a replacement fails instead of creating a new,
         empty database.
-    :param allocated_storage_gib: gp3 storage. Default: 100 GiB (400 GiB for a Multi-AZ DB
-        cluster, the smallest gp3 size RDS lets a cluster provision IOPS for).
-    :param max_allocated_storage_gib: storage autoscaling ceiling (instances). Default: five
-        times the allocated storage.
-    :param backup_retention_days: automated backups and point-in-time restore, 1-35.
-        Default: 7 days.
+    :param allocated_storage: gp3 storage, whole GiB (``Size.gibibytes(200)``). Default:
+        100 GiB (400 GiB for a Multi-AZ DB cluster, the smallest gp3 size RDS lets a cluster
+        provision IOPS for).
+    :param max_allocated_storage: storage autoscaling ceiling (instances), whole GiB.
+        Default: five times the allocated storage.
+    :param backup_retention: automated backups and point-in-time restore, 1-35 whole days
+        (``Duration.days(14)``). Default: 7 days.
     :param backup_window: daily, UTC. Default: ``02:00-02:30``.
     :param maintenance_window: weekly, UTC. Default: ``sun:03:00-sun:03:30``.
     :param deletion_protection: Default: true (RDS refuses to delete the database).
@@ -115,11 +122,21 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
     :param parameters: engine parameters merged over rds-ha's defaults (TLS enforced, slow-query
         and connection logging on). Default: none.
     :param log_retention: retention of the exported log groups. Default: one year.
-    :param monitoring_interval_seconds: enhanced monitoring granularity. Default: 60.
+    :param monitoring_interval: enhanced monitoring granularity: 1, 5, 10, 15, 30 or 60
+        seconds (``Duration.seconds(30)``). Default: one minute.
     :param vpc_subnets: Default: the VPC's isolated subnets.
     :param parameter_path: SSM path under which endpoint, port and secret ARN are published.
         Default: ``/rds-ha/<identifier>``.
+
+    A database deployed elsewhere: ``HighlyAvailableDatabase.from_database_attributes(scope,
+    id, instance_identifier=..., endpoint_address=..., port=..., engine=...,
+    security_groups=[...], ...)``, an ``ImportedDatabase``; both are an
+    ``IHighlyAvailableDatabase``, what the other constructs take.
     """
+
+    # The class itself, so that the call is typed by its keyword arguments (aws-cdk-lib's
+    # ``DatabaseInstance.fromDatabaseInstanceAttributes``).
+    from_database_attributes = ImportedDatabase
 
     def __init__(
         self,
@@ -135,9 +152,9 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         deployment: Deployment = defaults.DEPLOYMENT,
         instance_class: str | None = None,
         identifier: str | None = None,
-        allocated_storage_gib: int | None = None,
-        max_allocated_storage_gib: int | None = None,
-        backup_retention_days: int = defaults.BACKUP_RETENTION_DAYS,
+        allocated_storage: Size | None = None,
+        max_allocated_storage: Size | None = None,
+        backup_retention: Duration = defaults.BACKUP_RETENTION,
         backup_window: str = defaults.BACKUP_WINDOW,
         maintenance_window: str = defaults.MAINTENANCE_WINDOW,
         deletion_protection: bool = defaults.DELETION_PROTECTION,
@@ -152,7 +169,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         port: int | None = None,
         parameters: Mapping[str, str] | None = None,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
-        monitoring_interval_seconds: int = defaults.MONITORING_INTERVAL_SECONDS,
+        monitoring_interval: Duration = defaults.MONITORING_INTERVAL,
         vpc_subnets: ec2.SubnetSelection | None = None,
         parameter_path: str | None = None,
     ) -> None:
@@ -165,6 +182,16 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         known_credentials, credentials_problem = coerce_choice(
             "credentials", credentials, CredentialsMode
         )
+        numbers, unit_problems = database_numbers(
+            allocated_storage=allocated_storage,
+            max_allocated_storage=max_allocated_storage,
+            backup_retention=backup_retention,
+            monitoring_interval=monitoring_interval,
+        )
+        allocated_storage_gib = numbers["allocated_storage_gib"]
+        max_allocated_storage_gib = numbers["max_allocated_storage_gib"]
+        backup_retention_days = numbers["backup_retention_days"]
+        monitoring_interval_seconds = numbers["monitoring_interval_seconds"]
         self.credentials: CredentialsMode = known_credentials or defaults.CREDENTIALS
         self.master_password_rotation = master_password_rotation
         self.engine = known_engine or defaults.ENGINE
@@ -190,7 +217,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
             if isinstance(self.allocated_storage_gib, int)
             else 0
         )
-        self.backup_retention_days = backup_retention_days
+        self.backup_retention_days: int = backup_retention_days or 0
         self.backup_window = backup_window
         self.parameters: dict[str, str] = {
             **self.profile.default_parameters,
@@ -203,6 +230,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         )
 
         problems = [p for p in (engine_problem, deployment_problem, credentials_problem) if p]
+        problems += unit_problems
         problems += database_problems(
             engine=known_engine,
             deployment=known_deployment,
@@ -225,6 +253,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
             credentials=known_credentials,
             master_password_rotation_days=_whole_days(master_password_rotation),
         )
+        problems = renamed(problems, DATABASE_PROPS_BY_NUMBER)
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self._warn_about_risky_choices(deletion_protection, removal_policy)
@@ -279,7 +308,7 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
             removal_policy=removal_policy,
             master_username=master_username,
             database_name=database_name,
-            monitoring_interval_seconds=monitoring_interval_seconds,
+            monitoring_interval_seconds=monitoring_interval_seconds or 0,
         )
         if self.deployment is Deployment.MULTI_AZ_CLUSTER:
             self._build_cluster(common)
@@ -320,15 +349,9 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
     # --- public API ------------------------------------------------------------------------
 
     @property
-    def connections(self) -> ec2.Connections:
-        """The database's security group and port (``ec2.IConnectable``), e.g.
-        ``database.connections.allow_default_port_from(app)`` or
-        ``app.connections.allow_to_default_port(database)``."""
-        return self._connections
-
-    @property
-    def endpoint_port(self) -> int:
-        return self.port
+    def security_groups(self) -> list[ec2.ISecurityGroup]:
+        """The database's one security group, ``security_group``, as a list."""
+        return [self.security_group]
 
     @property
     def resource_id(self) -> str:
@@ -373,34 +396,6 @@ class HighlyAvailableDatabase(DatabaseBuilders, DatabaseCredentials, DatabaseMet
         before its first rotation, one ``rotation`` (default 30 days) after the deploy."""
         return ApplicationUser(
             self, construct_id, database=self, username=username, rotation=rotation
-        )
-
-    def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
-        """Let ``grantee`` log in as ``db_user`` with IAM database authentication.
-
-        Network access is separate: ``database.connections.allow_default_port_from(app)``.
-        On a Multi-AZ DB cluster the user is the cluster's (``dbuser:cluster-<id>/<user>``,
-        the DbClusterResourceId), valid on its writer and reader endpoints.
-        """
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["rds-db:connect"],
-            resource_arns=[
-                Stack.of(self).format_arn(
-                    service="rds-db",
-                    resource="dbuser",
-                    resource_name=f"{self._resource_id_attr}/{db_user}",
-                    arn_format=_COLON_RESOURCE_NAME,
-                )
-            ],
-        )
-
-    def allow_connections_from(
-        self, other: ec2.IConnectable, description: str | None = None
-    ) -> None:
-        """Open the database port to ``other`` (a security group, an instance, a Lambda...)."""
-        self.connections.allow_default_port_from(
-            other, description or f"Connections to {self.identifier}"
         )
 
 

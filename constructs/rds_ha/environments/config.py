@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_logs as logs
 from pydantic import Field
 
@@ -263,9 +263,9 @@ class EnvironmentConfig(_Strict):
             "deployment": self.deployment,
             "instance_class": self.instance_class,
             "identifier": self.identifier,
-            "allocated_storage_gib": self.allocated_storage_gib,
-            "max_allocated_storage_gib": self.max_allocated_storage_gib,
-            "backup_retention_days": self.backup_retention_days,
+            "allocated_storage": _gib(self.allocated_storage_gib),
+            "max_allocated_storage": _gib(self.max_allocated_storage_gib),
+            "backup_retention": Duration.days(self.backup_retention_days),
             "backup_window": self.backup_window,
             "maintenance_window": self.maintenance_window,
             "deletion_protection": self.deletion_protection,
@@ -277,19 +277,19 @@ class EnvironmentConfig(_Strict):
             "port": self.port,
             "parameters": self.parameters,
             "log_retention": self.log_retention,
-            "monitoring_interval_seconds": self.monitoring_interval_seconds,
+            "monitoring_interval": Duration.seconds(self.monitoring_interval_seconds),
         }
 
     def backups_props(self) -> dict[str, Any]:
         """``DatabaseBackups`` arguments (all but ``database`` and the DR vault)."""
         settings = self.backups
         return {
-            "continuous_retention_days": settings.continuous_retention_days,
-            "daily_retention_days": settings.daily_retention_days,
-            "monthly_retention_days": settings.monthly_retention_days,
+            "continuous_retention": _days(settings.continuous_retention_days),
+            "daily_retention": Duration.days(settings.daily_retention_days),
+            "monthly_retention": Duration.days(settings.monthly_retention_days),
             "backup_start_hour_utc": settings.backup_start_hour_utc,
-            "disaster_recovery_retention_days": settings.dr_retention_days,
-            "disaster_recovery_monthly_retention_days": settings.dr_monthly_retention_days,
+            "disaster_recovery_retention": _days(settings.dr_retention_days),
+            "disaster_recovery_monthly_retention": _days(settings.dr_monthly_retention_days),
             "vault_lock": settings.lock_configuration,
             "restore_test_schedule": settings.restore_test_schedule,
         }
@@ -303,8 +303,8 @@ class EnvironmentConfig(_Strict):
         settings = self.backups
         return {
             "export_snapshots": settings.export_snapshots,
-            "export_archive_after_days": settings.export_archive_after_days,
-            "export_expire_after_days": settings.export_expire_after_days,
+            "export_archive_after": Duration.days(settings.export_archive_after_days),
+            "export_expire_after": Duration.days(settings.export_expire_after_days),
             "log_retention": self.log_retention,
         }
 
@@ -370,3 +370,12 @@ class EnvironmentConfig(_Strict):
             deployment=self.deployment,
             exceptions=self.compliance_exceptions,
         )
+
+
+# The TOML keys carry their units in their names; the construct props are aws-cdk-lib types.
+def _days(days: int | None) -> Duration | None:
+    return None if days is None else Duration.days(days)
+
+
+def _gib(gib: int | None) -> Size | None:
+    return None if gib is None else Size.gibibytes(gib)

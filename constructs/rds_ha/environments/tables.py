@@ -80,6 +80,12 @@ class BackupsConfig(_Strict):
     )
 
     @property
+    def automated_backup_replication_retention(self) -> Duration | None:
+        """``replicate_automated_backups``' ``retention``: the key's days, or none."""
+        days = self.automated_backup_replication_retention_days
+        return None if days is None else Duration.days(days)
+
+    @property
     def lock_configuration(self) -> backup.LockConfiguration | None:
         """The vault lock of this table, or none when ``vault_lock`` is false."""
         if not self.vault_lock:

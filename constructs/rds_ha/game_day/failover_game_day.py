@@ -13,7 +13,7 @@ from constructs import Construct
 from rds_ha.catalog.aws_rules import cite
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 
@@ -78,7 +78,7 @@ class FailoverGameDay(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         stop_condition_alarm: cloudwatch.IAlarm,
         encryption_key: kms.IKey,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,

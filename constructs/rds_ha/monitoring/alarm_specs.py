@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from rds_ha.catalog.engines import Deployment, Engine
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.monitoring.alarm_thresholds import DatabaseFacts
 
 COMPOSITE_SLUGS = ("scale-up-recommended", "at-risk")
@@ -112,12 +112,25 @@ ALARM_SPECS: tuple[AlarmSpec, ...] = (
 )  # fmt: skip
 
 
-def facts_of(database: HighlyAvailableDatabase) -> DatabaseFacts:
+# What the thresholds derive from that an imported database may not have been given.
+FACTS_NEEDED = {
+    "instance_class": "memory, vCPU and connection thresholds derive from the class",
+    "allocated_storage_gib": "the free storage thresholds derive from the storage",
+}
+
+
+def facts_of(database: IHighlyAvailableDatabase) -> DatabaseFacts:
+    """The facts of ``database``; check ``missing_attribute_problems(database, ...,
+    FACTS_NEEDED)`` first."""
+    assert database.instance_class is not None and database.allocated_storage_gib is not None
     return DatabaseFacts(
         engine=database.engine,
         deployment=database.deployment,
         instance_class=database.instance_class,
         allocated_storage_gib=database.allocated_storage_gib,
-        max_allocated_storage_gib=database.max_allocated_storage_gib,
-        parameters=database.parameters,
+        # No autoscaling ceiling known: the storage is what it is.
+        max_allocated_storage_gib=(
+            database.max_allocated_storage_gib or database.allocated_storage_gib
+        ),
+        parameters=dict(database.parameters),
     )

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
@@ -53,22 +53,29 @@ class ClusterMemberLookup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
     ) -> None:
         super().__init__(scope, construct_id)
+        problems = []
         if database.deployment is not Deployment.MULTI_AZ_CLUSTER:
-            raise ConfigurationError(
-                self.node.path,
-                [
-                    f"deployment={database.deployment.value!r}: member identifiers are looked "
-                    "up for a Multi-AZ DB cluster only; allowed: 'multi-az-cluster'"
-                ],
+            problems.append(
+                f"deployment={database.deployment.value!r}: member identifiers are looked "
+                "up for a Multi-AZ DB cluster only; allowed: 'multi-az-cluster'"
             )
+        key = encryption_key or database.encryption_key
+        if key is None:
+            problems.append(
+                f"encryption_key=None: the member lookup's log group is encrypted with the "
+                f"database key, and {database.identifier!r} was imported without one; allowed: "
+                "a key (encryption_key=..., or the import's key=...)"
+            )
+        if problems:
+            raise ConfigurationError(self.node.path, problems)
+        assert key is not None
         self.database = database
         identifier = database.identifier
-        key = encryption_key or database.encryption_key
         log_group_name = f"/rds-ha/{identifier}/cluster-members"
         allow_cloudwatch_logs(key, log_group_name)
         self.log_group = logs.LogGroup(
@@ -127,7 +134,7 @@ class ClusterMemberLookup(Construct):
 
         properties: dict[str, str] = {"DBClusterIdentifier": identifier}
         same_stack = Stack.of(self) is Stack.of(database)
-        if same_stack:
+        if same_stack and database.resource_id is not None:
             # A replaced cluster has a new resource id: the lookup runs again. The reference
             # also orders the lookup after the cluster.
             properties["DBClusterResourceId"] = database.resource_id
@@ -138,7 +145,7 @@ class ClusterMemberLookup(Construct):
             resource_type=RESOURCE_TYPE,
             properties=properties,
         )
-        if not same_stack:
+        if not same_stack and database.resource is not None:
             self.resource.node.add_dependency(database.resource)
         self.member_identifiers: list[str] = [
             self.resource.get_att_string(attribute) for attribute in ATTRIBUTES

@@ -21,12 +21,16 @@ from constructs import Construct
 
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    missing_attribute_problems,
+)
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import (
     ALARM_SPECS,
     CLUSTER_EVENT_CATEGORIES,
     COMPOSITE_SLUGS,
+    FACTS_NEEDED,
     INSTANCE_EVENT_CATEGORIES,
     SCALE_UP_SIGNALS,
     AlarmSpec,
@@ -55,7 +59,9 @@ CRITICAL_COLOR = "#d62728"
 class DatabaseAlarms(Construct):
     """Warning and critical alarms, composite alarms, notifications and a dashboard.
 
-    :param database: the database to watch.
+    :param database: the database to watch: a ``HighlyAvailableDatabase``, or one imported
+        with its ``instance_class`` and ``allocated_storage_gib`` (the thresholds derive from
+        them) and, for a Multi-AZ DB cluster, its ``key`` or ``cluster_member_identifiers``.
     :param thresholds: Default: ``AlarmThresholds()`` (see ``docs/alarms.md`` for each value).
     :param alarm_emails: addresses subscribed to the alarm topic. Default: none (subscribe
         later, e.g. ``alarms.topic.add_subscription(...)``).
@@ -77,7 +83,7 @@ class DatabaseAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         thresholds: AlarmThresholds | None = None,
         alarm_emails: Sequence[str] = (),
         runbook_url: str = DEFAULT_RUNBOOK_URL,
@@ -88,6 +94,9 @@ class DatabaseAlarms(Construct):
         super().__init__(scope, construct_id)
         self.database = database
         self.thresholds = thresholds or AlarmThresholds()
+        missing = missing_attribute_problems(database, "DatabaseAlarms", FACTS_NEEDED)
+        if missing:
+            raise ConfigurationError(self.node.path, missing)
         self.facts = facts_of(database)
         self.runbook_url = runbook_url
         problems = alarm_problems(self.thresholds, self.facts)
@@ -172,10 +181,11 @@ class DatabaseAlarms(Construct):
             enabled=True,
         )
         # RDS checks that the source exists and that it may publish when the subscription is made.
-        # The database resource itself, not its children (the secret and its rotation).
-        subscription.node.add_dependency(
-            self.database.resource.node.default_child or self.database.resource
-        )
+        # The database resource itself, not its children (the secret and its rotation); an
+        # imported database exists already.
+        resource = self.database.resource
+        if resource is not None:
+            subscription.node.add_dependency(resource.node.default_child or resource)
         policy = self.topic.node.try_find_child("Policy")
         if policy is not None:
             subscription.node.add_dependency(policy)

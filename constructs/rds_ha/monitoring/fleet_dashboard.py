@@ -56,7 +56,8 @@ class FleetDashboard(Construct):
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown=(
-                    f"### {identifier}\n{database.engine.value} {database.engine_version}, "
+                    f"### {identifier}\n{database.engine.value} "
+                    f"{database.engine_version or '(version not given)'}, "
                     f"{database.instance_class}, {database.deployment.value}\n\n"
                     f"[Its dashboard](https://console.aws.amazon.com/cloudwatch/home?region="
                     f"{region}#dashboards/dashboard/{identifier})"

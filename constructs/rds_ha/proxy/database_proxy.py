@@ -12,12 +12,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    missing_attribute_problems,
+)
 from rds_ha.errors import ConfigurationError
 from rds_ha.proxy import proxy_rules
 from rds_ha.proxy.proxy_alarms import ProxyAlarms, ProxyAlarmThresholds
 
 TARGET_GROUP_NAME = "default"
+# What the proxy reads of its database (an imported one may lack them).
+_NEEDED = {
+    "secret": "the proxy logs in to the database with the master user secret",
+    "encryption_key": "its role decrypts that secret through Secrets Manager with the key",
+    "engine_version": "RDS Proxy supports some engine versions only",
+}
 
 
 @jsii.implements(ec2.IConnectable)
@@ -35,7 +44,9 @@ class DatabaseProxy(Construct):
       ``<database.parameter_path>/proxy-endpoint``;
     - alarms on client connections, borrow latency, availability and pinning (``.alarms``).
 
-    :param database: a DB instance (``multi-az-instance`` or ``single-az``).
+    :param database: a DB instance (``multi-az-instance`` or ``single-az``): a
+        ``HighlyAvailableDatabase``, or one imported with its ``secret``, ``key`` (the key
+        that encrypts the secret) and ``engine_version``.
     :param vpc: the database's VPC (the proxy must be in the same VPC).
     :param alarm_topic: notified when a proxy alarm fires and when it returns to OK.
     :param thresholds: Default: ``ProxyAlarmThresholds()``.
@@ -56,7 +67,7 @@ class DatabaseProxy(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         vpc: ec2.IVpc,
         alarm_topic: sns.ITopic,
         thresholds: ProxyAlarmThresholds | None = None,
@@ -81,18 +92,23 @@ class DatabaseProxy(Construct):
                 connection_borrow_timeout, proxy_rules.CONNECTION_BORROW_TIMEOUT_SECONDS
             ),
         )
-        problems = proxy_rules.target_problems(
-            engine=database.engine,
-            engine_version=database.engine_version,
-            deployment=database.deployment,
-            parameters=database.parameters,
-        )
+        problems = missing_attribute_problems(database, "DatabaseProxy", _NEEDED)
+        if database.engine_version is not None:
+            problems += proxy_rules.target_problems(
+                engine=database.engine,
+                engine_version=database.engine_version,
+                deployment=database.deployment,
+                parameters=database.parameters,
+            )
         problems += proxy_rules.name_problems(self.proxy_name)
         problems += proxy_rules.pool_problems(pool)
         problems += self.thresholds.problems()
         if problems:
             raise ConfigurationError(self.node.path, problems)
         self.port = proxy_rules.PROXY_PORTS[database.engine]
+        assert database.secret is not None and database.encryption_key is not None
+        self._secret = database.secret
+        self._key = database.encryption_key
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -141,12 +157,12 @@ class DatabaseProxy(Construct):
                 iam.PolicyStatement(
                     sid="ReadMasterUserSecret",
                     actions=["secretsmanager:GetSecretValue"],
-                    resources=[self.database.secret.secret_arn],
+                    resources=[self._secret.secret_arn],
                 ),
                 iam.PolicyStatement(
                     sid="DecryptThroughSecretsManager",
                     actions=["kms:Decrypt"],
-                    resources=[self.database.encryption_key.key_arn],
+                    resources=[self._key.key_arn],
                     conditions={
                         "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
                     },
@@ -168,7 +184,7 @@ class DatabaseProxy(Construct):
             auth=[
                 rds.CfnDBProxy.AuthFormatProperty(
                     auth_scheme="SECRETS",
-                    secret_arn=self.database.secret.secret_arn,
+                    secret_arn=self._secret.secret_arn,
                     iam_auth="REQUIRED",
                     description=f"{self.database.identifier} master user",
                 )
@@ -196,10 +212,12 @@ class DatabaseProxy(Construct):
                 connection_borrow_timeout=pool.connection_borrow_timeout_seconds,
             ),
         )
-        # The identifier is a literal, so CloudFormation would not wait for the database.
-        database_resource = self.database.resource.node.default_child
-        assert isinstance(database_resource, rds.CfnDBInstance)
-        self.target_group.add_resource_dependency(database_resource)
+        # The identifier is a literal, so CloudFormation would not wait for the database (an
+        # imported one exists already).
+        if self.database.resource is not None:
+            database_resource = self.database.resource.node.default_child
+            assert isinstance(database_resource, rds.CfnDBInstance)
+            self.target_group.add_resource_dependency(database_resource)
         # AWS::RDS::DBProxyTargetGroup has no Tags property (CloudFormation rejects it, cfn-lint
         # F3002), but CDK tags it with the stack's tags.
         self.target_group.add_property_deletion_override("Tags")

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
@@ -65,7 +65,7 @@ class RecoveryPointWatch(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        databases: Sequence[HighlyAvailableDatabase],
+        databases: Sequence[IHighlyAvailableDatabase],
         alarm_topic: sns.ITopic,
         max_recovery_point_age: Duration = MAX_RECOVERY_POINT_AGE,
         encryption_key: kms.IKey | None = None,
@@ -170,7 +170,7 @@ class RecoveryPointWatch(Construct):
             alarm.add_ok_action(action)
             self.alarms[database.identifier] = alarm
 
-    def metric_recovery_point_age(self, database: HighlyAvailableDatabase) -> cloudwatch.Metric:
+    def metric_recovery_point_age(self, database: IHighlyAvailableDatabase) -> cloudwatch.Metric:
         """Seconds between now and the database's latest restorable time (Maximum per run)."""
         return cloudwatch.Metric(
             namespace=self.metric_namespace,
@@ -270,5 +270,5 @@ class RecoveryPointWatch(Construct):
         )
 
 
-def _kind(database: HighlyAvailableDatabase) -> str:
+def _kind(database: IHighlyAvailableDatabase) -> str:
     return "cluster" if database.deployment is Deployment.MULTI_AZ_CLUSTER else "instance"

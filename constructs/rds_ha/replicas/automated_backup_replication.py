@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Stack, Token
+from aws_cdk import ArnFormat, Duration, Stack, Token
 from aws_cdk import aws_rds as rds
 
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
+from rds_ha.database.units import renamed, whole_days
 from rds_ha.errors import ConfigurationError
 from rds_ha.replicas.replica_rules import (
     backup_replication_key_problems,
@@ -34,11 +36,11 @@ def key_alias_arn(stack: Stack, *, region: str, alias: str) -> str:
 
 
 def replicate_automated_backups(
-    database: HighlyAvailableDatabase,
+    database: IHighlyAvailableDatabase,
     *,
     region: str,
     kms_key_id: str,
-    retention_days: int | None = None,
+    retention: Duration | None = None,
 ) -> rds.CfnDBInstance:
     """Replicate ``database``'s automated backups (snapshots and transaction logs, so a
     point-in-time restore in ``region``) to ``region``, encrypted with ``kms_key_id``.
@@ -50,18 +52,36 @@ def replicate_automated_backups(
         Amazon Resource Name (ARN) for the KMS encryption key in the destination Amazon Web
         Services Region" and no alias form (see ``replica_rules.KEY_ARN_PATTERN``). A key of
         another stack in ``region`` cannot be referenced: pass its ARN as a string.
-    :param retention_days: 1-35. Default: the database's backup retention.
+    :param retention: of the replicated backups, 1-35 whole days (``Duration.days(14)``).
+        Default: the database's backup retention.
 
     The three ``AutomaticBackupReplication*`` properties of AWS::RDS::DBInstance are updated in
     place (none is create-only in its resource schema), so this can be turned on for an
-    existing database.
+    existing database. They are properties of the database's own resource: an imported
+    database is refused (its own template, or StartDBInstanceAutomatedBackupsReplication,
+    turns it on).
     """
     path = database.node.path
-    problems = backup_replication_problems(
-        replicate=True,
-        dr_region=region,
-        deployment=database.deployment,
-        retention_days=retention_days,
+    if not isinstance(database, HighlyAvailableDatabase):
+        raise ConfigurationError(
+            path,
+            [
+                f"database={database.identifier!r}: imported; automated backup replication is "
+                "set on the AWS::RDS::DBInstance resource itself, which another template "
+                "holds; allowed: a HighlyAvailableDatabase of this app (or turn it on where "
+                "the database is deployed)"
+            ],
+        )
+    retention_days, retention_problem = whole_days("retention", retention)
+    problems = [retention_problem] if retention_problem else []
+    problems += renamed(
+        backup_replication_problems(
+            replicate=True,
+            dr_region=region,
+            deployment=database.deployment,
+            retention_days=retention_days,
+        ),
+        {"automated_backup_replication_retention_days": ("retention", "Duration.days")},
     )
     if region == Stack.of(database).region:
         problems.append(f"region={region!r}: must differ from the database's region")

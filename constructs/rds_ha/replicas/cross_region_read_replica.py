@@ -23,11 +23,15 @@ from constructs import Construct
 
 from rds_ha.catalog.aws_rules import Features, combination_problems
 from rds_ha.database import defaults
-from rds_ha.database.builders import enhanced_monitoring_policy
+from rds_ha.database.builders import enhanced_monitoring_policy, instance_engine
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    missing_attribute_problems,
+)
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
-from rds_ha.monitoring.alarm_specs import facts_of
+from rds_ha.monitoring.alarm_specs import FACTS_NEEDED, facts_of
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds
 from rds_ha.nag import acknowledge_rules, skip_checkov_checks
 from rds_ha.replicas.replica_alarms import ReplicaAlarms, replica_facts
@@ -45,7 +49,10 @@ class CrossRegionReadReplica(Construct):
     another"), the subnet group and security group in ``vpc``, the enhanced monitoring role,
     the log groups, the alarms and ``alarm_topic``.
 
-    :param source: the primary, in another region (only its fixed settings are read).
+    :param source: the primary, in another region (only its fixed settings are read): a
+        ``HighlyAvailableDatabase``, or a DB instance imported in a stack of its own account and
+        region with its ``backup_retention_days``, ``instance_class`` and
+        ``allocated_storage_gib``.
     :param vpc: a VPC of this region with isolated subnets.
     :param encryption_key: a customer managed key of this region: storage, Performance
         Insights and log groups.
@@ -63,7 +70,7 @@ class CrossRegionReadReplica(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        source: HighlyAvailableDatabase,
+        source: IHighlyAvailableDatabase,
         vpc: ec2.IVpc,
         encryption_key: kms.IKey,
         alarm_topic: sns.ITopic,
@@ -76,6 +83,17 @@ class CrossRegionReadReplica(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         source_stack = Stack.of(source)
+        problems = missing_attribute_problems(
+            source,
+            "CrossRegionReadReplica",
+            {
+                **FACTS_NEEDED,
+                "backup_retention_days": "RDS replicates only a source with automated backups",
+            },
+        )
+        if problems:
+            raise ConfigurationError(self.node.path, problems)
+        assert source.backup_retention_days is not None and source.instance_class is not None
         problems = cross_region_problems(
             cross_region=True,
             dr_region=stack.region,
@@ -103,7 +121,6 @@ class CrossRegionReadReplica(Construct):
                 problems.append(f"{what}: must be explicit (the source's ARN is formatted from it)")
         if problems:
             raise ConfigurationError(self.node.path, problems)
-        assert source.instance is not None
         self.identifier = cross_region_replica_identifier(source.identifier)
         self.instance_class = instance_class or source.instance_class
         self.source_region = source_stack.region
@@ -158,8 +175,7 @@ class CrossRegionReadReplica(Construct):
             description=f"{self.identifier}: enhanced monitoring",
         )
         monitoring_policy = enhanced_monitoring_policy(self, self.identifier, self.monitoring_role)
-        primary = source.instance.node.default_child
-        assert isinstance(primary, rds.CfnDBInstance)
+        engine, monitoring_interval_seconds = _source_settings(source)
         # Only what the replica's L2 reads of its source (engine, for the log types); its ARN is
         # replaced below, since an imported instance's ARN is formatted in this stack's region.
         imported = rds.DatabaseInstance.from_database_instance_attributes(
@@ -169,7 +185,7 @@ class CrossRegionReadReplica(Construct):
             instance_endpoint_address=f"{source.identifier}.invalid",
             port=source.port,
             security_groups=[],
-            engine=source.instance.engine,
+            engine=engine,
         )
         self.replica = rds.DatabaseInstanceReadReplica(
             self,
@@ -196,7 +212,7 @@ class CrossRegionReadReplica(Construct):
             iam_authentication=True,
             copy_tags_to_snapshot=True,
             cloudwatch_logs_exports=list(source.log_types),
-            monitoring_interval=Duration.seconds(primary.monitoring_interval or 60),
+            monitoring_interval=Duration.seconds(monitoring_interval_seconds),
             monitoring_role=self.monitoring_role,
             enable_performance_insights=True,
             performance_insight_encryption_key=encryption_key,
@@ -277,4 +293,18 @@ def _acknowledge_replica_settings(replica: rds.DatabaseInstanceReadReplica) -> N
     acknowledge_rules(replica, {rule: (_PACKS[rule], reason) for rule, reason in _REASONS.items()})
     skip_checkov_checks(
         replica, {"CKV_AWS_16": _ENCRYPTED, "CKV_AWS_157": _REASONS["RDSMultiAZSupport"]}
+    )
+
+
+def _source_settings(source: IHighlyAvailableDatabase) -> tuple[rds.IInstanceEngine, int]:
+    """The source's engine (as aws-cdk-lib's replica reads it) and enhanced monitoring
+    interval: a deployed database's own, an imported one's engine and version at 60 s."""
+    if isinstance(source, HighlyAvailableDatabase):
+        assert source.instance is not None
+        primary = source.instance.node.default_child
+        assert isinstance(primary, rds.CfnDBInstance)
+        return source.instance.engine, int(primary.monitoring_interval or 60)
+    return (
+        instance_engine(source.engine, source.engine_version),
+        defaults.MONITORING_INTERVAL_SECONDS,
     )

@@ -3,14 +3,19 @@ the reader endpoint of its Multi-AZ DB cluster, published like the writer endpoi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import (
     Annotations,
     CfnOutput,
     Duration,
     RemovalPolicy,
+    Stack,
     Token,
 )
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
@@ -21,10 +26,15 @@ from rds_ha.catalog.aws_rules import Features, combination_problems
 from rds_ha.catalog.engines import Deployment
 from rds_ha.catalog.instance_classes import Capacity
 from rds_ha.database import defaults
+from rds_ha.database.builders import enhanced_monitoring_policy, instance_engine
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    missing_attribute_problems,
+)
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
-from rds_ha.monitoring.alarm_specs import facts_of
+from rds_ha.monitoring.alarm_specs import FACTS_NEEDED, facts_of
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds, DatabaseFacts
 from rds_ha.nag import acknowledge_rules, skip_checkov_checks
 from rds_ha.replicas.replica_alarms import ReplicaAlarms, replica_facts
@@ -34,6 +44,25 @@ from rds_ha.replicas.replica_rules import (
     replica_identifier,
     replica_problems,
 )
+
+# What the replicas read of an imported primary.
+_NEEDED = {
+    **FACTS_NEEDED,
+    "encryption_key": "the replicas' log groups and Performance Insights use the database key",
+}
+
+
+@dataclass(frozen=True)
+class _Primary:
+    """What each replica takes from its source: the database's own parts when this app deploys
+    it, parts of the replicas' own beside an imported one."""
+
+    source: rds.IDatabaseInstance
+    subnet_group: rds.ISubnetGroup
+    monitoring_role: iam.IRole
+    monitoring_policy: iam.ManagedPolicy
+    monitoring_interval_seconds: int
+    key: kms.IKey
 
 
 class ReadReplicas(Construct):
@@ -46,7 +75,11 @@ class ReadReplicas(Construct):
     key), with the primary's enhanced monitoring, Performance Insights on the database key,
     log exports to encrypted log groups, IAM authentication and deletion protection.
 
-    :param database: the primary.
+    :param database: the primary: a ``HighlyAvailableDatabase``, or an imported DB instance
+        with its ``key``, ``instance_class`` and ``allocated_storage_gib`` (RDS creates a read
+        replica of any DB instance with automated backups). Beside an imported primary the
+        replicas get a subnet group of their own (in the VPC's isolated subnets, unless the
+        import names its ``subnet_group``) and an enhanced monitoring role of their own, at 60 s.
     :param vpc: the database's VPC.
     :param alarm_topic: where the replicas' alarms notify, e.g. ``DatabaseAlarms.topic``.
     :param count: read replicas, 0-15. Default: 0 (a cluster's reader endpoint only).
@@ -65,7 +98,7 @@ class ReadReplicas(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         vpc: ec2.IVpc,
         alarm_topic: sns.ITopic,
         count: int = REPLICA_COUNT,
@@ -78,8 +111,18 @@ class ReadReplicas(Construct):
         super().__init__(scope, construct_id)
         self.database = database
         self.log_retention = log_retention
-        self.instance_class = instance_class or database.instance_class
-        problems = replica_problems(
+        deployed = database if isinstance(database, HighlyAvailableDatabase) else None
+        problems = []
+        if deployed is None:
+            problems += missing_attribute_problems(database, "ReadReplicas", _NEEDED)
+            if database.deployment is Deployment.MULTI_AZ_CLUSTER:
+                problems.append(
+                    "deployment='multi-az-cluster': a Multi-AZ DB cluster's readers are its own "
+                    "standbys, and ReadReplicas publishes the reader endpoint of a cluster this "
+                    "app deploys; allowed: an imported DB instance ('multi-az-instance' or "
+                    "'single-az')"
+                )
+        problems += replica_problems(
             count=count,
             instance_class=instance_class,
             deployment=database.deployment,
@@ -96,13 +139,15 @@ class ReadReplicas(Construct):
             )
         if problems:
             raise ConfigurationError(self.node.path, problems)
+        assert database.instance_class is not None
+        self.instance_class: str = instance_class or database.instance_class
         self.replicas: list[rds.DatabaseInstanceReadReplica] = []
         self.endpoints: list[str] = []
         self.alarms: list[ReplicaAlarms] = []
         self.reader_endpoint_address: str | None = None
         if database.deployment is Deployment.MULTI_AZ_CLUSTER:
-            assert database.cluster is not None
-            self.reader_endpoint_address = database.cluster.attr_read_endpoint_address
+            assert deployed is not None and deployed.cluster is not None
+            self.reader_endpoint_address = deployed.cluster.attr_read_endpoint_address
             self._publish(
                 self,
                 "ReaderEndpoint",
@@ -121,6 +166,7 @@ class ReadReplicas(Construct):
         # Unresolved AZs (an environment-agnostic stack) cannot be pinned: RDS then chooses.
         pinned = [zone for zone in zones if not Token.is_unresolved(zone)]
         facts = replica_facts(facts_of(database), self.instance_class)
+        self._primary = self._primary_of(deployed, vpc)
         for number in range(1, count + 1):
             zone = pinned[(number - 1) % len(pinned)] if pinned else None
             self._add_replica(
@@ -145,32 +191,30 @@ class ReadReplicas(Construct):
         deletion_protection: bool,
     ) -> None:
         database = self.database
-        assert database.instance is not None
+        primary = self._primary
         identifier = replica_identifier(database.identifier, number)
         reader = Construct(self, f"Reader{number}")
-        allow_cloudwatch_logs(database.encryption_key, f"/aws/rds/instance/{identifier}/*")
+        allow_cloudwatch_logs(primary.key, f"/aws/rds/instance/{identifier}/*")
         log_groups = [
             logs.LogGroup(
                 reader,
                 f"Log-{log_type}",
                 log_group_name=f"/aws/rds/instance/{identifier}/{log_type}",
                 retention=self.log_retention,
-                encryption_key=database.encryption_key,
+                encryption_key=primary.key,
                 removal_policy=defaults.RETAIN_NAMED,
             )
             for log_type in database.log_types
         ]
-        primary = database.instance.node.default_child
-        assert isinstance(primary, rds.CfnDBInstance)
         replica = rds.DatabaseInstanceReadReplica(
             reader,
             "Resource",
-            source_database_instance=database.instance,
+            source_database_instance=primary.source,
             instance_type=ec2.InstanceType(self.instance_class.removeprefix("db.")),
             instance_identifier=identifier,
             vpc=vpc,
-            subnet_group=database.subnet_group,
-            security_groups=[database.security_group],
+            subnet_group=primary.subnet_group,
+            security_groups=list(database.security_groups),
             availability_zone=zone,
             multi_az=False,
             publicly_accessible=False,
@@ -184,13 +228,13 @@ class ReadReplicas(Construct):
             iam_authentication=True,
             copy_tags_to_snapshot=True,
             cloudwatch_logs_exports=list(database.log_types),
-            monitoring_interval=Duration.seconds(primary.monitoring_interval or 60),
-            monitoring_role=database.monitoring_role,
+            monitoring_interval=Duration.seconds(primary.monitoring_interval_seconds),
+            monitoring_role=primary.monitoring_role,
             enable_performance_insights=True,
-            performance_insight_encryption_key=database.encryption_key,
+            performance_insight_encryption_key=primary.key,
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
         )
-        replica.node.add_dependency(database.monitoring_policy, *log_groups)
+        replica.node.add_dependency(primary.monitoring_policy, *log_groups)
         if zone is not None:
             # The zone is pinned on purpose (the replicas spread over the VPC's AZs, read from
             # context, never guessed); cfn-lint warns on any literal zone (W3010).
@@ -217,6 +261,57 @@ class ReadReplicas(Construct):
             f"reader-{number}",
             replica.db_instance_endpoint_address,
             f"{identifier}: read replica endpoint address",
+        )
+
+    def _primary_of(self, deployed: HighlyAvailableDatabase | None, vpc: ec2.IVpc) -> _Primary:
+        if deployed is not None:
+            assert deployed.instance is not None
+            resource = deployed.instance.node.default_child
+            assert isinstance(resource, rds.CfnDBInstance)
+            return _Primary(
+                source=deployed.instance,
+                subnet_group=deployed.subnet_group,
+                monitoring_role=deployed.monitoring_role,
+                monitoring_policy=deployed.monitoring_policy,
+                monitoring_interval_seconds=int(resource.monitoring_interval or 60),
+                key=deployed.encryption_key,
+            )
+        database = self.database
+        assert database.encryption_key is not None
+        identifier = database.identifier
+        source = rds.DatabaseInstance.from_database_instance_attributes(
+            self,
+            "Source",
+            instance_identifier=identifier,
+            instance_endpoint_address=database.endpoint_address,
+            port=database.port,
+            security_groups=list(database.security_groups),
+            engine=instance_engine(database.engine, database.engine_version),
+        )
+        subnet_group = database.subnet_group or rds.SubnetGroup(
+            self,
+            "SubnetGroup",
+            vpc=vpc,
+            description=f"{identifier} read replicas: isolated subnets",
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            removal_policy=defaults.RETAIN_NAMED,
+        )
+        role = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal(
+                "monitoring.rds.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description=f"{identifier} read replicas: enhanced monitoring",
+        )
+        return _Primary(
+            source=source,
+            subnet_group=subnet_group,
+            monitoring_role=role,
+            monitoring_policy=enhanced_monitoring_policy(self, f"{identifier}-replicas", role),
+            monitoring_interval_seconds=defaults.MONITORING_INTERVAL_SECONDS,
+            key=database.encryption_key,
         )
 
     def _publish(

@@ -16,8 +16,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from rds_ha.database import defaults
-from rds_ha.database.highly_available_database import HighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
+from rds_ha.database.units import renamed, whole_days
 from rds_ha.errors import ConfigurationError
 from rds_ha.functions import create_after_policy
 from rds_ha.nag import skip_checkov_checks
@@ -48,6 +49,10 @@ EXPORT_FUNCTION_RETRIES = 2
 EXPORT_TARGET_RETRIES = 4
 
 
+EXPORT_ARCHIVE_AFTER = Duration.days(export_rules.EXPORT_ARCHIVE_AFTER_DAYS)
+EXPORT_EXPIRE_AFTER = Duration.days(export_rules.EXPORT_EXPIRE_AFTER_DAYS)
+
+
 class SnapshotExport(Construct):
     """Each new snapshot of ``database`` exported to an S3 bucket (``.export_bucket``) in
     Parquet, by a function in the VPC that starts an RDS export task.
@@ -73,9 +78,11 @@ class SnapshotExport(Construct):
         ``"all"``: every snapshot of the database (RDS automated and manual snapshots and every
         AWS Backup snapshot; an export costs per GB of snapshot, each time); ``"none"``: no
         export bucket, function or rules. Default: ``"monthly"``.
-    :param export_archive_after_days: exports move to S3 Glacier Instant Retrieval (still
-        readable by Athena) after this many days. Default: 30.
-    :param export_expire_after_days: exports are deleted after this many days. Default: 730.
+    :param export_archive_after: exports move to S3 Glacier Instant Retrieval (still
+        readable by Athena) after this long, whole days (``Duration.days(90)``). Default: 30
+        days.
+    :param export_expire_after: exports are deleted after this long, whole days. Default: 730
+        days.
     :param log_retention: retention of the export function's log group. Default: one year.
     :param create_rds_api_endpoint: Default: true (an interface endpoint for the RDS API in the
         VPC, with private DNS, reachable only from the export functions). A VPC holds one such
@@ -99,12 +106,12 @@ class SnapshotExport(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database: HighlyAvailableDatabase,
+        database: IHighlyAvailableDatabase,
         vpc: ec2.IVpc,
         encryption_key: kms.IKey | None = None,
         export_snapshots: str = export_rules.EXPORT_SNAPSHOTS,
-        export_archive_after_days: int = export_rules.EXPORT_ARCHIVE_AFTER_DAYS,
-        export_expire_after_days: int = export_rules.EXPORT_EXPIRE_AFTER_DAYS,
+        export_archive_after: Duration = EXPORT_ARCHIVE_AFTER,
+        export_expire_after: Duration = EXPORT_EXPIRE_AFTER,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         create_rds_api_endpoint: bool = True,
         rds_api_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
@@ -112,11 +119,23 @@ class SnapshotExport(Construct):
         export_function_reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = export_rules.export_problems(
-            export_snapshots=export_snapshots,
-            export_archive_after_days=export_archive_after_days,
-            export_expire_after_days=export_expire_after_days,
-            export_function_reserved_concurrency=export_function_reserved_concurrency,
+        archive_days, archive_problem = whole_days("export_archive_after", export_archive_after)
+        expire_days, expire_problem = whole_days("export_expire_after", export_expire_after)
+        problems = [problem for problem in (archive_problem, expire_problem) if problem]
+        # A prop that is not whole days is reported above; its default stands in for the rules.
+        export_archive_after_days = archive_days or export_rules.EXPORT_ARCHIVE_AFTER_DAYS
+        export_expire_after_days = expire_days or export_rules.EXPORT_EXPIRE_AFTER_DAYS
+        problems += renamed(
+            export_rules.export_problems(
+                export_snapshots=export_snapshots,
+                export_archive_after_days=export_archive_after_days,
+                export_expire_after_days=export_expire_after_days,
+                export_function_reserved_concurrency=export_function_reserved_concurrency,
+            ),
+            {
+                "export_archive_after_days": ("export_archive_after", "Duration.days"),
+                "export_expire_after_days": ("export_expire_after", "Duration.days"),
+            },
         )
         if export_snapshots == "none":
             problems.append(
@@ -303,7 +322,7 @@ class SnapshotExport(Construct):
             )
         self._create_rules()
 
-    def add_database(self, database: HighlyAvailableDatabase) -> None:
+    def add_database(self, database: IHighlyAvailableDatabase) -> None:
         """Export the snapshots of one more database to the same bucket, with the same
         function, role and rules.
 
