@@ -73,6 +73,7 @@ lint: setup synth $(CHECKOV_STAMP)
 	ruff check .
 	ruff format --check .
 	lint-imports
+	python tools/lint_text.py
 	rm -rf $(CHECKOV_OUT) && mkdir -p $(CHECKOV_OUT)
 	( $(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true) ) & f=$$!; \
 	( $(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,) ) & g=$$!; \
