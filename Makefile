@@ -30,13 +30,14 @@ CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 CONFIG ?=
 CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help setup synth test lint format unit cfn-lint guard baseline bench clean
+.PHONY: help setup synth test lint format unit cfn-lint guard baseline bench clean docs
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
 	@echo "make test    lint, unit and synth tests, cfn-lint, cdk-nag and the data-safety guard"
 	@echo "make lint    ruff, import-linter and checkov (every template and the opt-in features)"
 	@echo "make bench   run the benchmarks"
+	@echo "make docs    build the documentation site into site/ (mkdocs --strict)"
 	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
 	@echo "make guard   fail if the new templates would replace or delete stateful resources"
 	@echo "make baseline  accept the current templates as the guard's baseline (commit them)"
@@ -72,6 +73,7 @@ lint: setup synth $(CHECKOV_STAMP)
 	ruff check .
 	ruff format --check .
 	lint-imports
+	python tools/lint_text.py
 	rm -rf $(CHECKOV_OUT) && mkdir -p $(CHECKOV_OUT)
 	( $(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true) ) & f=$$!; \
 	( $(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,) ) & g=$$!; \
@@ -106,11 +108,17 @@ baseline: synth
 # and cfn-lint leave idle. Each check's output is printed whole when it ends (--output-sync).
 test:
 	$(MAKE) --no-print-directory -j2 setup $(CHECKOV_STAMP)
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint unit cfn-lint guard
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint unit cfn-lint guard docs
 	@echo "make test: all checks passed"
+
+# The documentation site. --strict fails on a broken link or anchor and on a page left out of
+# the navigation; the configuration and CLI references are generated from the code
+# (tools/docs_reference.py), the API reference from the docstrings, none of it needing AWS.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet
 
 bench: setup
 	python -m benchmarks
 
 clean:
-	rm -rf cdk.out $(CHECKOV_OUT) .pytest_cache
+	rm -rf cdk.out $(CHECKOV_OUT) .pytest_cache site

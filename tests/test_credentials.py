@@ -372,7 +372,7 @@ def test_switching_dev_back_to_rds_managed_leaves_the_secret_behind_and_says_so(
     )
     # The database changes in place (RDS makes a managed secret); the stack's secret leaves the
     # template but is retained, and the guard stops on it until the baseline is refreshed on
-    # purpose (README, "Switching credentials modes").
+    # purpose (docs/credentials.md, "Switching credentials modes").
     unsafe = [f for f in findings if f.unsafe]
     assert [(f.logical_id, f.category.value) for f in unsafe] == [(secret_id, "removed")]
     assert "leaves it behind" in unsafe[0].message

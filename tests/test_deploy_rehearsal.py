@@ -1,4 +1,5 @@
-"""A deploy rehearsal: the README's bootstrap, deploy and destroy commands for dev, run as written
+"""A deploy rehearsal: the docs' bootstrap, deploy and destroy commands for dev (README.md and
+docs/deploying.md, one command each wherever it is written), run as written
 with the pinned CDK CLI against a local moto_server.
 
 What it proves: the commands select the right stacks, bootstrap both regions, publish the assets
@@ -9,8 +10,8 @@ backup plans, ...), so the assertions are on the CLI's flow, its exit codes and 
 statuses, never on the resources.
 
 The CLI synthesizes the app on every call. To keep this test short, the app is synthesized once
-per distinct set of `-c` arguments (the README's dev commands share `-c env=dev`) with
-`cdk synth <those arguments> --output DIR`, and each README command then runs unchanged with
+per distinct set of `-c` arguments (the documented dev commands share `-c env=dev`) with
+`cdk synth <those arguments> --output DIR`, and each documented command then runs unchanged with
 `--app DIR` appended. A command that lost its `-c env=dev` would get an assembly of every
 environment and fail here on the other environments' accounts.
 
@@ -38,6 +39,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from doc_blocks import all_blocks
 from synth_helpers import offline_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +52,10 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
 
 def readme_dev_commands() -> dict[str, list[str]]:
-    """The README's `cdk` commands for dev, by subcommand: exactly one distinct command each."""
-    readme = (ROOT / "README.md").read_text()
+    """The docs' `cdk` commands for dev, by subcommand: exactly one distinct command each."""
     found: dict[str, set[str]] = {}
-    for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
-        for line in block.replace("\\\n", " ").splitlines():
+    for block in all_blocks("bash"):
+        for line in block.text.replace("\\\n", " ").splitlines():
             if not line.strip().startswith("cdk "):
                 continue
             words = shlex.split(line, comments=True)
@@ -63,7 +64,7 @@ def readme_dev_commands() -> dict[str, list[str]]:
     commands = {}
     for subcommand in ("bootstrap", "deploy", "destroy"):
         variants = sorted(found.get(subcommand, ()))
-        assert len(variants) == 1, f"README.md: one `cdk {subcommand} ... env=dev`, got {variants}"
+        assert len(variants) == 1, f"the docs: one `cdk {subcommand} ... env=dev`, got {variants}"
         commands[subcommand] = shlex.split(variants[0])
     return commands
 
@@ -216,7 +217,7 @@ def test_readme_bootstrap_deploy_redeploy_and_destroy_of_dev(cli_env, tmp_path):
     def readme(name: str) -> Run:
         command = commands[name]
         if context_arguments(command) != context_arguments(commands["deploy"]):
-            pytest.fail(f"README.md: {shlex.join(command)} selects other stacks than deploy")
+            pytest.fail(f"the docs: {shlex.join(command)} selects other stacks than deploy")
         return run_in_terminal([*command, "--app", str(assembly)], cli_env)
 
     bootstrap = readme("bootstrap")

@@ -1,5 +1,5 @@
-"""cdk.json configures every feature flag the installed aws-cdk-lib recommends, and the README
-says why each one not at its recommended value is left out.
+"""cdk.json configures every feature flag the installed aws-cdk-lib recommends, and the docs
+(docs/development.md, "Feature flags") say why each one not at its recommended value is left out.
 
 The flags come from aws-cdk-lib itself (``recommended-feature-flags.json`` in the jsii bundle the
 Python package ships, the file ``cdk init`` writes into a new cdk.json), so an upgrade that adds
@@ -45,9 +45,9 @@ def context() -> dict[str, Any]:
 
 
 def _left_out_in_readme() -> set[str]:
-    readme = (ROOT / "README.md").read_text()
-    section = re.search(r"^### Feature flags\n(.*?)^##", readme, re.S | re.M)
-    assert section, "README.md lost its Feature flags section"
+    development = (ROOT / "docs" / "development.md").read_text()
+    section = re.search(r"^## Feature flags\n(.*?)(?=^#|\Z)", development, re.S | re.M)
+    assert section, "docs/development.md lost its Feature flags section"
     return set(re.findall(r"^- `([^`:]+:[^`:]+): [^`]+`:", section.group(1), re.M))
 
 
@@ -56,7 +56,8 @@ def test_every_recommended_flag_is_configured(recommended, context) -> None:
     assert unconfigured == [], (
         "aws-cdk-lib knows feature flags cdk.json does not set; synth the app with each at its "
         "recommended value, diff the templates with baselines/ and set it in cdk.json (at the "
-        f"old value, listed in README 'Feature flags', if it changes anything): {unconfigured}"
+        "old value, listed in docs/development.md 'Feature flags', if it changes anything): "
+        f"{unconfigured}"
     )
 
 

@@ -1,5 +1,6 @@
-"""The README's construct examples work when pasted into a new CDK app: `cdk synth` with the
-pinned CDK CLI, in an empty directory, with no AWS credentials or configuration."""
+"""The documentation's construct examples work when pasted into a new CDK app: `cdk synth` with
+the pinned CDK CLI, in an empty directory, with no AWS credentials or configuration. The blocks
+are found by their `<!-- example: NAME -->` marker in README.md or any page under docs/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from doc_blocks import all_blocks
 from synth_helpers import offline_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,14 +21,17 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
 def _example(name: str) -> str:
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(rf"<!-- example: {name}.*?-->\n```python\n(.*?)```", readme, re.S)
-    assert match, f"README.md lost its {name} example"
-    return match.group(1)
+    found = [
+        block
+        for block in all_blocks("python")
+        if re.match(rf"<!-- example: {name}\b", block.marker)
+    ]
+    assert len(found) == 1, f"the docs hold {len(found)} {name} examples, not one"
+    return found[0].text
 
 
 def synthesize(tmp_path_factory: pytest.TempPathFactory, example: str) -> Path:
-    """``cdk synth`` of the README example in a new app directory; returns its cdk.out."""
+    """``cdk synth`` of the documented example in a new app directory; returns its cdk.out."""
     if not CDK.exists():
         pytest.fail(f"{CDK} is missing: run `make setup`")
     app = tmp_path_factory.mktemp("orders-app")

@@ -7,7 +7,7 @@ with ``after_replies`` it first waits until the server has answered that many ti
 proxy, so that the client is logged in and querying when the cut comes, however slowly it
 started.
 
-Run as a script, it cuts once and exits (README "Measure what clients see"):
+Run as a script, it cuts once and exits (docs/runbooks/probe.md):
 ``python tests/cli/tcp_proxy.py --upstream 127.0.0.1:5432 --port 15433 --cut-after 2
 --cut-for 1.5 --stop-after 6``
 """

@@ -149,11 +149,11 @@ def test_an_inherited_resilience_problem_is_reported_once_on_the_environment() -
     assert not [p for p in found if "databases" in p], found
 
 
-def test_the_readme_fleet_resilience_example_parses_as_documented() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+def test_the_docs_fleet_resilience_example_parses_as_documented() -> None:
+    fleets = (Path(__file__).resolve().parents[2] / "docs" / "fleets.md").read_text()
     (block,) = [
         block
-        for block in re.findall(r"```toml\n(.*?)```", readme, re.S)
+        for block in re.findall(r"```toml\n(.*?)```", fleets, re.S)
         if "databases.orders.resilience" in block
     ]
     example = tomllib.loads(block)["environments"]["shop"]

@@ -239,7 +239,7 @@ def test_a_database_removed_from_the_config_is_reported_as_an_unsafe_stack_remov
     fleet: Fleet, shop_without_databases: dict[str, dict[str, Any]]
 ) -> None:
     """CDK never deletes a stack that left the app: the removed databases' stacks stay deployed,
-    databases and all, until someone retires them on purpose (README "Fleets"). The guard says
+    databases and all, until someone retires them on purpose (docs/fleets.md). The guard says
     so, as an unsafe finding per stack naming the database it holds."""
     shop = {
         f"{name}.template.json": template

@@ -27,7 +27,7 @@ def test_no_replicas_and_no_backup_replication_by_default() -> None:
 
 
 def test_no_committed_environment_replicates_its_automated_backups_or_has_a_dr_replica() -> None:
-    # Opt-in, so that the committed templates stay as they are (see the README).
+    # Opt-in, so that the committed templates stay as they are (see docs/dr.md).
     config = parse_config(environments())
     assert not any(e.backups.replicate_automated_backups for e in config.environments.values())
     assert not any(e.replicas.cross_region for e in config.environments.values())

@@ -78,8 +78,8 @@ _RULES: tuple[Rule, ...] = (
         page=f"{_UG}/blue-green-deployments-considerations.html",
         says="Blue/green deployments don't support managing master user passwords with AWS "
         "Secrets Manager.",
-        fix="credentials = 'secret' (the default; README, 'Switching credentials modes'), "
-        "then upgrade",
+        fix="credentials = 'secret' (the default; docs/credentials.md, 'Switching credentials "
+        "modes'), then upgrade",
     ),
     # --- read replicas -----------------------------------------------------------------------
     Rule(

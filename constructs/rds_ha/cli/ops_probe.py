@@ -6,7 +6,7 @@ the real ``connect`` for PostgreSQL, MySQL and MariaDB; ``BackgroundProbe`` runs
 thread while another operation (a failover, a scale-up) runs. ``probe_report`` holds what the loop
 reports, ``probe_errors`` how it names errors.
 
-How the figures are defined (README "Measure what clients see"):
+How the figures are defined (docs/runbooks/probe.md):
 - every ``interval`` the probe runs ``SELECT 1``, on its open connection or, after a failure, on a
   new one; a tick whose connect or query fails is a failed query;
 - an outage starts when the first failed query of a run of failures was sent and ends when the

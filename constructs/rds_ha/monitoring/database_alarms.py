@@ -166,7 +166,7 @@ class DatabaseAlarms(Construct):
     def _subscribe_to_events(self) -> rds.CfnEventSubscription:
         # A cluster's availability, backup, low-storage and recovery events come from its
         # member instances (source type db-instance), whose identifiers are not known at synth:
-        # not subscribed here (see the README's Multi-AZ DB cluster note).
+        # not subscribed here (see docs/monitoring.md, the Multi-AZ DB cluster note).
         cluster = self.facts.deployment is Deployment.MULTI_AZ_CLUSTER
         subscription = rds.CfnEventSubscription(
             self,
