@@ -206,15 +206,24 @@ def test_app_lists_valid_environments_for_an_unknown_name(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
-def test_app_synthesizes_one_environment_when_asked(tmp_path: Path) -> None:
-    result = _run_app(tmp_path, env="staging")
+@pytest.fixture(scope="module")
+def staging_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """app.py run for staging alone (a node process and a synth: once for the module)."""
+    directory = tmp_path_factory.mktemp("staging")
+    result = _run_app(directory, env="staging")
     assert result.returncode == 0, result.stderr
-    templates = sorted(p.name for p in (tmp_path / "out").glob("*.template.json"))
+    return directory / "out"
+
+
+def test_app_synthesizes_one_environment_when_asked(staging_out: Path) -> None:
+    templates = sorted(p.name for p in staging_out.glob("*.template.json"))
     # The environment's stack and its disaster-recovery stack in the DR region.
     assert templates == ["rds-ha-staging-dr.template.json", "rds-ha-staging.template.json"]
 
 
-def test_app_writes_stack_policies_for_the_production_stacks_only(tmp_path: Path) -> None:
+def test_app_writes_stack_policies_for_the_production_stacks_only(
+    tmp_path: Path, staging_out: Path
+) -> None:
     result = _run_app(tmp_path, env="prod")
     assert result.returncode == 0, result.stderr
     policies = sorted(p.name for p in (tmp_path / "out").glob("*.stack-policy.json"))
@@ -223,9 +232,7 @@ def test_app_writes_stack_policies_for_the_production_stacks_only(tmp_path: Path
     denied = next(s for s in policy["Statement"] if s["Effect"] == "Deny")
     assert denied["Action"] == ["Update:Replace", "Update:Delete"]
     assert any(r.startswith("LogicalResourceId/Database") for r in denied["Resource"])
-    staging = _run_app(tmp_path / "staging", env="staging")
-    assert staging.returncode == 0, staging.stderr
-    assert list((tmp_path / "staging" / "out").glob("*.stack-policy.json")) == []
+    assert list(staging_out.glob("*.stack-policy.json")) == []
 
 
 def test_an_existing_vpc_is_looked_up_by_id_instead_of_created() -> None:
