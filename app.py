@@ -71,7 +71,9 @@ def main() -> None:
         if stack.config.is_production:
             # Next to the template, for `rds-ha protect` or `aws cloudformation set-stack-policy`.
             for protected in stack.environment_stacks:
-                write_stack_policy(Path(cdk.Stage.of(protected).outdir) / protected.template_file)
+                stage = cdk.Stage.of(protected)
+                assert stage is not None, "every stack is in the app"
+                write_stack_policy(Path(stage.outdir) / protected.template_file)
 
 
 if __name__ == "__main__":

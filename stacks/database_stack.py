@@ -160,7 +160,8 @@ class DatabaseStack(Stack):
             FleetDatabaseStack(scope, environment=self, database=database)
             for database in config.fleet
         ]
-        proxies = [stack for stack in [self, *self.database_stacks] if stack.proxy is not None]
+        stacks: list[DatabaseStack | FleetDatabaseStack] = [self, *self.database_stacks]
+        proxies = [stack for stack in stacks if stack.proxy is not None]
         if len(proxies) > PROXIES_PER_ACCOUNT:
             Annotations.of(self).add_warning_v2(
                 "rds-ha:proxy-quota",

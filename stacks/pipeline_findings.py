@@ -15,14 +15,14 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import IConstruct
 
 from rds_ha import acknowledge_rules, skip_checkov_checks
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 
-def _acknowledge(construct: Construct, rules: dict[str, str], packs: tuple[str, ...]) -> None:
+def _acknowledge(construct: IConstruct, rules: dict[str, str], packs: tuple[str, ...]) -> None:
     acknowledge_rules(construct, {rule: (packs, reason) for rule, reason in rules.items()})
 
 
@@ -189,5 +189,6 @@ def _nag_text(value: Any) -> str:
         return f"<{'.'.join(value['Fn::GetAtt'])}>"
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(_nag_text(part) for part in parts)
+        joined: str = separator.join(_nag_text(part) for part in parts)
+        return joined
     return json.dumps(value)

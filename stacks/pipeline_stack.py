@@ -33,7 +33,9 @@ ACCESS_LOG_DAYS = 365
 
 def pinned_cdk_cli_version(root: Path = ROOT) -> str:
     """The CDK CLI version package.json pins (``npm ci`` installs it): self-mutation uses it too."""
-    return json.loads((root / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    package = json.loads((root / "package.json").read_text())
+    version: str = package["devDependencies"]["aws-cdk"]
+    return version
 
 
 def repository_path(path: str | Path) -> str:

@@ -24,7 +24,7 @@ def _text(resolved: Any) -> str:
 
 
 def acknowledge_rules(
-    construct: Construct, findings: Mapping[str, tuple[Iterable[str], str]]
+    construct: IConstruct, findings: Mapping[str, tuple[Iterable[str], str]]
 ) -> None:
     """Acknowledge each rule of ``findings`` (rule -> (packs, reason)) on ``construct``, in
     every pack named beside it, with its reason: ``<pack>::<pack>-<rule>`` is the id cdk-nag 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypedDict
 
 from aws_cdk import (
     Acknowledgment,
@@ -52,6 +53,13 @@ NEEDED = {
     "backup_window": "the plan's start hour must not overlap it",
     "subnet_group": "restore tests restore into the database's own subnets, never a default VPC",
 }
+
+
+class _Windows(TypedDict):
+    """The start and completion windows every rule of the plan shares."""
+
+    start_window: Duration
+    completion_window: Duration
 
 
 class DatabaseBackups(Construct):
@@ -152,8 +160,12 @@ class DatabaseBackups(Construct):
             backup_start_hour_utc=backup_start_hour_utc,
             database_backup_window=database.backup_window,
             restore_test_schedule=restore_test_schedule,
-            vault_lock_min_retention_days=_days_or_none(vault_lock and vault_lock.min_retention),
-            vault_lock_max_retention_days=_days_or_none(vault_lock and vault_lock.max_retention),
+            vault_lock_min_retention_days=_days_or_none(
+                vault_lock.min_retention if vault_lock else None
+            ),
+            vault_lock_max_retention_days=_days_or_none(
+                vault_lock.max_retention if vault_lock else None
+            ),
         )
         problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
@@ -317,7 +329,7 @@ class DatabaseBackups(Construct):
                 )
             ]
 
-        windows = {
+        windows: _Windows = {
             "start_window": Duration.minutes(backup_rules.BACKUP_START_WINDOW_MINUTES),
             "completion_window": Duration.hours(8),
         }

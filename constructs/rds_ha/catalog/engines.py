@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 
 class Engine(StrEnum):
@@ -151,8 +152,9 @@ def _cfn_lint_extensions() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas" / "extensions"
 
 
-def _cfn_lint_data(resource: str, filename: str) -> dict:
-    return json.loads((_cfn_lint_extensions() / resource / filename).read_text())
+def _cfn_lint_data(resource: str, filename: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((_cfn_lint_extensions() / resource / filename).read_text())
+    return data
 
 
 @cache
@@ -264,7 +266,7 @@ def _cfn_lint_classes(resource: str, filename: str, region: str) -> Mapping[str,
     for rule in data.get(region, {}).get("allOf", []):
         engine = rule.get("if", {}).get("properties", {}).get("Engine", {}).get("const")
         then = rule.get("then", {}).get("properties", {})
-        enum = next((spec.get("enum", []) for spec in then.values()), [])
+        enum: list[str] = next((spec.get("enum", []) for spec in then.values()), [])
         if engine:
             classes[engine] = frozenset(classes.get(engine, frozenset()) | set(enum))
     return classes

@@ -47,9 +47,14 @@ CLUSTER_CFN_LINT_IGNORE = "E3692"
 
 
 class DatabaseBuilders:
-    """Building steps of ``HighlyAvailableDatabase`` (a mixin: ``self`` is the construct)."""
+    """Building steps of ``HighlyAvailableDatabase`` (a mixin: ``self`` is the construct).
 
-    def _build_instance(
+    Its methods annotate ``self: HighlyAvailableDatabase`` to read the construct's attributes
+    with their types; mypy asks a mixin's self-type to be a supertype of the mixin (error code
+    ``misc``), so each ``def`` carries ``type: ignore[misc]``.
+    """
+
+    def _build_instance(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, vpc: ec2.IVpc, common: CommonSettings
     ) -> None:
         engine = _instance_engine(self.engine, self.engine_version, self.profile)
@@ -119,13 +124,18 @@ class DatabaseBuilders:
             )
         self.instance: rds.DatabaseInstance | None = instance
         self.cluster: rds.CfnDBCluster | None = None
-        self.resource = instance
+        self.resource: rds.DatabaseInstance | rds.CfnDBCluster = instance
         self.endpoint_address = instance.db_instance_endpoint_address
-        self.secret: secretsmanager.ISecret = instance.secret  # type: ignore[assignment]
-        self._resource_id_attr = instance.instance_resource_id
+        # aws-cdk-lib types both as optional for the instances it imports; one it creates has
+        # its secret (attached, or the one RDS manages) and its DbiResourceId attribute.
+        assert instance.secret is not None and instance.instance_resource_id is not None
+        self.secret: secretsmanager.ISecret = instance.secret
+        self._resource_id_attr: str = instance.instance_resource_id
         self._rotate_instance_secret(instance, common.removal_policy)
 
-    def _build_cluster(self: HighlyAvailableDatabase, common: CommonSettings) -> None:
+    def _build_cluster(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase, common: CommonSettings
+    ) -> None:
         parameter_group = rds.CfnDBClusterParameterGroup(
             self,
             self._group_id("Parameters"),
@@ -185,7 +195,9 @@ class DatabaseBuilders:
         self._resource_id_attr = cluster.attr_db_cluster_resource_id
         self.secret = self._attach_cluster_secret(cluster, common.removal_policy)
 
-    def _publish(self: HighlyAvailableDatabase, path: str) -> None:
+    def _publish(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase, path: str
+    ) -> None:
         values = {
             "Endpoint": ("endpoint", self.endpoint_address, "writer endpoint address"),
             "Port": ("port", str(self.port), "port"),
@@ -202,7 +214,7 @@ class DatabaseBuilders:
             )
             CfnOutput(self, name, value=value, description=f"{self.identifier}: {what}")
 
-    def _warn_about_risky_choices(
+    def _warn_about_risky_choices(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, deletion_protection: bool, removal_policy: RemovalPolicy
     ) -> None:
         annotations = Annotations.of(self)
@@ -224,7 +236,9 @@ class DatabaseBuilders:
                 "construct deletes the database with no final snapshot.",
             )
 
-    def _group_id(self: HighlyAvailableDatabase, base: str) -> str:
+    def _group_id(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase, base: str
+    ) -> str:
         """``Parameters`` (``Options``) as existing stacks have it, or with the family
         (``Parameters-postgres17``): then a new major's group gets a new logical id, so
         CloudFormation creates it beside the one in use, moves the database to it and deletes
@@ -233,7 +247,9 @@ class DatabaseBuilders:
             return base
         return f"{base}-{self.profile.parameter_group_family(self.engine_version)}"
 
-    def _grant_enhanced_monitoring(self: HighlyAvailableDatabase) -> iam.ManagedPolicy:
+    def _grant_enhanced_monitoring(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase,
+    ) -> iam.ManagedPolicy:
         return enhanced_monitoring_policy(self, self.identifier, self.monitoring_role)
 
 

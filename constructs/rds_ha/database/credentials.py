@@ -14,7 +14,7 @@ through ``connections``; both need CloudFormation's transforms (CAPABILITY_AUTO_
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import jsii
 from aws_cdk import CfnResource, RemovalPolicy
@@ -32,10 +32,23 @@ if TYPE_CHECKING:
     from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 
 
-class DatabaseCredentials:
-    """Credentials steps of ``HighlyAvailableDatabase`` (a mixin: ``self`` is the construct)."""
+class ClusterCredentials(TypedDict, total=False):
+    """The password properties of the ``CfnDBCluster``, in either mode."""
 
-    def _create_secrets_manager_endpoint(
+    manage_master_user_password: bool
+    master_user_secret: rds.CfnDBCluster.MasterUserSecretProperty
+    master_user_password: str
+
+
+class DatabaseCredentials:
+    """Credentials steps of ``HighlyAvailableDatabase`` (a mixin: ``self`` is the construct).
+
+    Its methods annotate ``self: HighlyAvailableDatabase`` to read the construct's attributes
+    with their types; mypy asks a mixin's self-type to be a supertype of the mixin (error code
+    ``misc``), so each ``def`` carries ``type: ignore[misc]``.
+    """
+
+    def _create_secrets_manager_endpoint(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase,
         given: ec2.IInterfaceVpcEndpoint | None,
         create: bool,
@@ -56,7 +69,7 @@ class DatabaseCredentials:
             "rotation functions)",
         )
 
-    def _rotate_instance_secret(
+    def _rotate_instance_secret(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, instance: rds.DatabaseInstance, removal: RemovalPolicy
     ) -> None:
         self.secret_rotation: secretsmanager.SecretRotation | None = None
@@ -69,7 +82,9 @@ class DatabaseCredentials:
         resource.tags.set_tag(MASTER_SECRET_TAG, self._master_secret.secret_arn)
         self.secret_rotation = self._rotate(instance.secret)
 
-    def _instance_credentials(self: HighlyAvailableDatabase, username: str) -> rds.Credentials:
+    def _instance_credentials(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase, username: str
+    ) -> rds.Credentials:
         self._master_secret = self._create_master_secret(username)
         if self._master_secret is not None:
             # CloudFormation passes the password to RDS through a dynamic reference, and the
@@ -82,7 +97,7 @@ class DatabaseCredentials:
         # database key.
         return rds.Credentials.from_username(username, encryption_key=self.encryption_key)
 
-    def _create_master_secret(
+    def _create_master_secret(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, username: str
     ) -> rds.DatabaseSecret | None:
         """The secret of ``CredentialsMode.SECRET``, under the database key, with the id
@@ -100,7 +115,9 @@ class DatabaseCredentials:
             exclude_characters=EXCLUDE_CHARACTERS,
         )
 
-    def _cluster_credentials(self: HighlyAvailableDatabase, username: str) -> dict[str, object]:
+    def _cluster_credentials(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase, username: str
+    ) -> ClusterCredentials:
         if self.credentials is CredentialsMode.RDS_MANAGED:
             self._cluster_secret: rds.DatabaseSecret | None = None
             return {
@@ -117,7 +134,7 @@ class DatabaseCredentials:
             ).unsafe_unwrap()
         }
 
-    def _rotate(
+    def _rotate(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, secret: secretsmanager.ISecret
     ) -> secretsmanager.SecretRotation:
         """AWS's single-user rotation function for the engine, on the attached ``secret``. The
@@ -157,7 +174,7 @@ class DatabaseCredentials:
         )
         return rotation
 
-    def _keep_secret(
+    def _keep_secret(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, secret: secretsmanager.ISecret, removal_policy: RemovalPolicy
     ) -> None:
         """The master secret outlives the stack, as the key does, unless the database itself is
@@ -170,7 +187,9 @@ class DatabaseCredentials:
                 else defaults.RETAIN_NAMED
             )
 
-    def _rotation_security_group(self: HighlyAvailableDatabase) -> ec2.SecurityGroup:
+    def _rotation_security_group(  # type: ignore[misc]  # a self-typed mixin: see the class
+        self: HighlyAvailableDatabase,
+    ) -> ec2.SecurityGroup:
         """The master password rotation function's security group."""
         self.rotation_security_group = rotation_security_group(
             self,
@@ -181,7 +200,7 @@ class DatabaseCredentials:
         )
         return self.rotation_security_group
 
-    def _attach_cluster_secret(
+    def _attach_cluster_secret(  # type: ignore[misc]  # a self-typed mixin: see the class
         self: HighlyAvailableDatabase, cluster: rds.CfnDBCluster, removal: RemovalPolicy
     ) -> secretsmanager.ISecret:
         """The cluster's master secret: RDS's, or ours attached and rotated."""

@@ -85,7 +85,7 @@ def database_problems(
     backup_window: str,
     maintenance_window: str,
     monitoring_interval_seconds: int,
-    port: int,
+    port: int | None,
     master_username: str,
     parameters: Mapping[str, object],
     auto_minor_version_upgrade: object = True,
@@ -196,7 +196,7 @@ def database_problems(
             f"monitoring_interval_seconds={monitoring_interval_seconds}: must be one of "
             f"{', '.join(map(str, defaults.MONITORING_INTERVALS_SECONDS))}"
         )
-    if ok("port") and not defaults.MIN_PORT <= port <= defaults.MAX_PORT:
+    if port is not None and ok("port") and not defaults.MIN_PORT <= port <= defaults.MAX_PORT:
         problems.append(f"port={port}: must be {defaults.MIN_PORT}-{defaults.MAX_PORT}")
     if ok("master_username") and (
         not master_username.isidentifier()

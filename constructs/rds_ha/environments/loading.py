@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database.validation import coerce_choice, database_problems
@@ -44,7 +45,7 @@ class AppConfig(_Strict):
         return [self.environments[name]]
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     location = ".".join(str(part) for part in error["loc"])
     if error["type"] == "missing":
         return f"{location}: required key is missing"

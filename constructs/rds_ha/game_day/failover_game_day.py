@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from aws_cdk import Acknowledgment, ArnFormat, CfnOutput, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_fis as fis
@@ -17,6 +19,7 @@ from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
 
+
 # AWS FIS actions reference (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html),
 # Amazon RDS actions: aws:rds:reboot-db-instances runs RebootDBInstance on targets of resource
 # type aws:rds:db (action target key DBInstances) and takes the optional parameter
@@ -29,14 +32,22 @@ from rds_ha.errors import ConfigurationError
 # rds:RebootDBInstance on db, rds:FailoverDBCluster on cluster, rds:DescribeDBInstances and
 # rds:DescribeDBClusters, and tag:GetResources, which only targets chosen by tags need), narrowed
 # to this database, which the template targets by ARN.
-INSTANCE_FAILOVER = {
+class FailoverAction(TypedDict):
+    action_id: str
+    target_key: str
+    resource_type: str
+    parameters: dict[str, str]
+    permissions: list[str]
+
+
+INSTANCE_FAILOVER: FailoverAction = {
     "action_id": "aws:rds:reboot-db-instances",
     "target_key": "DBInstances",
     "resource_type": "aws:rds:db",
     "parameters": {"forceFailover": "true"},
     "permissions": ["rds:RebootDBInstance", "rds:DescribeDBInstances"],
 }
-CLUSTER_FAILOVER = {
+CLUSTER_FAILOVER: FailoverAction = {
     "action_id": "aws:rds:failover-db-cluster",
     "target_key": "Clusters",
     "resource_type": "aws:rds:cluster",

@@ -7,14 +7,8 @@ the report) and ``rds_ha.catalog`` (the rulebook: changes RDS refuses). Never aw
 """
 
 from rds_ha.guard.assembly import GuardInputError, load_assembly
-from rds_ha.guard.compare import (
-    Category,
-    Finding,
-    GuardReport,
-    compare_assemblies,
-    compare_paths,
-    compare_templates,
-)
+from rds_ha.guard.compare import compare_assemblies, compare_paths, compare_templates
+from rds_ha.guard.findings import Category, Finding, GuardReport
 from rds_ha.guard.schemas import STATEFUL_TYPES, replacement_rules
 from rds_ha.guard.stack_policy import stack_policy_for_template, write_stack_policy
 

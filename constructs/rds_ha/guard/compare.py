@@ -212,7 +212,7 @@ def _changes(
 
 def _only_asset_hash_changed(before: Any, after: Any) -> bool:
     """A new CDK asset (e.g. a Lambda layer's bundle) replaces the resource by design."""
-    return without_asset_hashes(before) == without_asset_hashes(after)
+    return bool(without_asset_hashes(before) == without_asset_hashes(after))
 
 
 def _replacement(

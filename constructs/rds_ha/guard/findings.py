@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -44,7 +45,8 @@ class Finding:
     new: Any
     message: str
 
-    @property
+    # builtins.property: the field ``property`` shadows the name in the class body.
+    @builtins.property
     def unsafe(self) -> bool:
         return self.category not in SAFE_CATEGORIES
 

@@ -35,7 +35,7 @@ ABSENT: Any = _Absent()
 def is_intrinsic(value: Any) -> bool:
     if not isinstance(value, dict) or len(value) != 1:
         return False
-    key = next(iter(value))
+    key = str(next(iter(value)))
     return key == "Ref" or key.startswith("Fn::")
 
 

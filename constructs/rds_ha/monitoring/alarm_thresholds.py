@@ -57,13 +57,16 @@ class MetricThresholds:
         levels = {"warning": self.warning, "critical": self.critical}
         for severity, level in levels.items():
             changes: dict[str, float | int] = {}
-            if overrides.get(severity) is not None:
-                changes["threshold"] = overrides[severity]  # type: ignore[assignment]
+            threshold = overrides.get(severity)
+            if threshold is not None:
+                changes["threshold"] = threshold
             for field in ("period_seconds", "evaluation_periods", "datapoints_to_alarm"):
                 value = overrides.get(f"{severity}_{field}")
                 if value is not None:
                     changes[field] = value
-            levels[severity] = dataclasses.replace(level, **changes)
+            # One mapping types every override float | int; the counts are ints (the config
+            # layer's models declare them int), which mypy cannot see per key.
+            levels[severity] = dataclasses.replace(level, **changes)  # type: ignore[arg-type]
         return MetricThresholds(**levels)
 
 
@@ -165,8 +168,8 @@ def _absolute_seed(name: str, values: Mapping[str, float | int | None]) -> Metri
         raise ValueError(problem)
     timings = getattr(AlarmThresholds(), ABSOLUTE_ALTERNATIVES[name])
     return MetricThresholds(
-        warning=dataclasses.replace(timings.warning, threshold=values["warning"]),  # type: ignore[arg-type]
-        critical=dataclasses.replace(timings.critical, threshold=values["critical"]),  # type: ignore[arg-type]
+        warning=dataclasses.replace(timings.warning, threshold=values["warning"]),
+        critical=dataclasses.replace(timings.critical, threshold=values["critical"]),
     )
 
 

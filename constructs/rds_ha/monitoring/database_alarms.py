@@ -161,6 +161,7 @@ class DatabaseAlarms(Construct):
         return alarm_topic_key(self, self.identifier)
 
     def _create_topic(self, alarm_emails: Sequence[str]) -> sns.Topic:
+        assert self.key is not None, "the topic's key is created first"
         return alarm_topic(self, self.identifier, key=self.key, alarm_emails=alarm_emails)
 
     def _subscribe_to_events(self) -> rds.CfnEventSubscription:
