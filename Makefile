@@ -35,7 +35,7 @@ CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
 	@echo "make test    lint, unit and synth tests, cfn-lint, cdk-nag and the data-safety guard"
-	@echo "make lint    ruff, import-linter and checkov (every template and the opt-in features)"
+	@echo "make lint    ruff, import-linter, mypy (strict) and checkov (every template and the opt-in features)"
 	@echo "make bench   run the benchmarks"
 	@echo "make docs    build the documentation site into site/ (mkdocs --strict)"
 	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
@@ -74,6 +74,7 @@ lint: setup synth $(CHECKOV_STAMP)
 	ruff format --check .
 	lint-imports
 	python tools/lint_text.py
+	mypy
 	rm -rf $(CHECKOV_OUT) && mkdir -p $(CHECKOV_OUT)
 	( $(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true) ) & f=$$!; \
 	( $(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,) ) & g=$$!; \

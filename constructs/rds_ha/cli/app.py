@@ -134,19 +134,20 @@ class RdsHaGroup(TyperGroup):
                 print_error_document(error_document(error))
             raise Exit(error.exit_code) from None
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         args = hoist_global_options(sys.argv[1:] if args is None else list(args))
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except ClickException as error:
             # Raised before a command ran (a bad global option): the mode comes from the args.
             if _wants_json(args):

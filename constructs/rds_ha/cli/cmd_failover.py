@@ -27,7 +27,7 @@ def failover(
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(1200) = 1200,
+    timeout: Annotated[int, timeout_option(1200)] = 1200,
     probe_request: probe_options.ProbeRequest,
 ) -> None:
     """Fail over to the standby (forced failover) and report the time and the AZ change; with

@@ -38,7 +38,7 @@ def maintenance(
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(3600) = 3600,
+    timeout: Annotated[int, timeout_option(3600)] = 3600,
 ) -> None:
     """List pending maintenance actions; with --apply, apply them."""
     cli: CliContext = ctx.obj

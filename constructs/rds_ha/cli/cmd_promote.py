@@ -42,7 +42,7 @@ def promote(
     ] = ops_promote.DEFAULT_MAX_LAG_SECONDS,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(3600) = 3600,
+    timeout: Annotated[int, timeout_option(3600)] = 3600,
 ) -> None:
     """Promote a read replica (same- or cross-region) to a standalone, writable instance."""
     cli: CliContext = ctx.obj

@@ -53,7 +53,7 @@ def restore(
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(7200) = 7200,
+    timeout: Annotated[int, timeout_option(7200)] = 7200,
 ) -> None:
     """Restore to a point in time into a new instance configured like the source.
 
@@ -100,6 +100,7 @@ def restore(
     timing = begin_timing()
     requested = utc_now()
     point = restore_time or window.latest
+    assert point is not None, "check_restore refused a source without a latest restorable time"
     rds.restore_db_instance_to_point_in_time(**params)
     restored = ops_restore.wait_for_instance(
         rds,

@@ -49,6 +49,7 @@ def restore_from_replicated_backups(cli: CliContext, rds: Any, request: DrReques
     requested = utc_now()
     # --latest: the latest restorable time read for the plan; RDS uses its own at the call.
     point = request.restore_time or backup.window.latest
+    assert point is not None, "the replicated backups have a latest restorable time"
     rds.restore_db_instance_to_point_in_time(**params)
     restored = ops_restore.wait_for_instance(
         rds,
@@ -121,16 +122,16 @@ def restore_from_vault(
 
 def _report(
     cli: CliContext,
-    restored: dict,
+    restored: dict[str, Any],
     mismatches: list[str],
-    times: dict,
+    times: dict[str, Any],
     *,
     region: str,
     source: str,
     point: datetime,
     loss_seconds: float,
     approximate: bool,
-    extra: dict,
+    extra: dict[str, Any],
 ) -> None:
     target = restored.get("DBInstanceIdentifier")
     endpoint = restored.get("Endpoint", {})

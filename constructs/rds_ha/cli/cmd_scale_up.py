@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -37,7 +37,7 @@ def scale_up(
     ] = False,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(3600) = 3600,
+    timeout: Annotated[int, timeout_option(3600)] = 3600,
     probe_request: probe_options.ProbeRequest,
 ) -> None:
     """Change the instance class (Multi-AZ: standby first, then a failover); with --probe (and
@@ -62,7 +62,7 @@ def scale_up(
         prober.preflight()
     timing = begin_timing()
 
-    def operation() -> dict:
+    def operation() -> dict[str, Any]:
         return ops_scale.apply_scale(
             rds, db, change, now=now, timeout_seconds=timeout, timer=waiting.DEFAULT_TIMER
         )

@@ -35,7 +35,7 @@ def snapshot(
     ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(7200) = 7200,
+    timeout: Annotated[int, timeout_option(7200)] = 7200,
 ) -> None:
     """Take a manual snapshot, optionally export it to S3, and wait for both."""
     cli: CliContext = ctx.obj

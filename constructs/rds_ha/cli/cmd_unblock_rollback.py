@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Annotated
 
 import typer
@@ -26,7 +27,7 @@ def unblock_rollback(
     ],
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(DEFAULT_TIMEOUT_SECONDS) = DEFAULT_TIMEOUT_SECONDS,
+    timeout: Annotated[int, timeout_option(DEFAULT_TIMEOUT_SECONDS)] = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Finish a failed first create whose rollback a protected database blocks.
 
@@ -45,7 +46,7 @@ def unblock_rollback(
         ops_rollback.delete_database(rds, db)
         waiting.wait_for(
             f"DB {db.kind} {db.identifier} to be deleted",
-            lambda db=db: ops_rollback.database_gone(rds, db),
+            functools.partial(ops_rollback.database_gone, rds, db),
             timeout_seconds=timeout,
         )
     cloudformation.delete_stack(StackName=recovery.stack_id)

@@ -89,7 +89,7 @@ def upgrade(
     ] = ops_upgrade.KEEP_OLD_HOURS_DEFAULT,
     yes: Yes = False,
     dry_run: DryRun = False,
-    timeout: timeout_option(14400) = 14400,
+    timeout: Annotated[int, timeout_option(14400)] = 14400,
     probe_request: probe_options.ProbeRequest,
 ) -> None:
     """Upgrade the engine version with a blue/green deployment: snapshot, green copy on the new

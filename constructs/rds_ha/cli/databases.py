@@ -42,15 +42,20 @@ class Database:
     @property
     def identifier(self) -> str:
         key = "DBInstanceIdentifier" if self.kind == INSTANCE else "DBClusterIdentifier"
-        return self.raw[key]
+        value: str = self.raw[key]
+        return value
 
     @property
     def arn(self) -> str:
-        return self.raw["DBInstanceArn" if self.kind == INSTANCE else "DBClusterArn"]
+        value: str = self.raw["DBInstanceArn" if self.kind == INSTANCE else "DBClusterArn"]
+        return value
 
     @property
     def status(self) -> str:
-        return self.raw.get("DBInstanceStatus" if self.kind == INSTANCE else "Status", "unknown")
+        value: str = self.raw.get(
+            "DBInstanceStatus" if self.kind == INSTANCE else "Status", "unknown"
+        )
+        return value
 
     @property
     def multi_az(self) -> bool:
@@ -58,7 +63,8 @@ class Database:
 
     @property
     def engine(self) -> str:
-        return self.raw.get("Engine", "")
+        value: str = self.raw.get("Engine", "")
+        return value
 
     @property
     def master_secret_arn(self) -> str | None:
@@ -66,7 +72,8 @@ class Database:
         named by the tag the construct writes (credentials = "secret")."""
         managed = (self.raw.get("MasterUserSecret") or {}).get("SecretArn")
         if managed:
-            return managed
+            value: str | None = managed
+            return value
         tags = {t.get("Key"): t.get("Value") for t in self.raw.get("TagList") or []}
         return tags.get(MASTER_SECRET_TAG)
 
@@ -77,12 +84,16 @@ class Database:
 
 
 def _error_code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
+    value: str = error.response.get("Error", {}).get("Code", "")
+    return value
 
 
 def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
     try:
-        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+        value: dict[str, Any] | None = rds.describe_db_instances(DBInstanceIdentifier=identifier)[
+            "DBInstances"
+        ][0]
+        return value
     except ClientError as error:
         if _error_code(error) == "DBInstanceNotFound":
             return None
@@ -91,7 +102,10 @@ def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
 
 def find_cluster(rds: Any, identifier: str) -> dict[str, Any] | None:
     try:
-        return rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
+        value: dict[str, Any] | None = rds.describe_db_clusters(DBClusterIdentifier=identifier)[
+            "DBClusters"
+        ][0]
+        return value
     except ClientError as error:
         if _error_code(error) in ("DBClusterNotFoundFault", "DBClusterNotFound"):
             return None
@@ -148,5 +162,6 @@ def require_available(database: Database, action: str) -> None:
 def cluster_writer(cluster: dict[str, Any]) -> str | None:
     for member in cluster.get("DBClusterMembers", []):
         if member.get("IsClusterWriter"):
-            return member["DBInstanceIdentifier"]
+            value: str | None = member["DBInstanceIdentifier"]
+            return value
     return None

@@ -7,16 +7,19 @@ from __future__ import annotations
 try:
     # typer >= 0.20 runs its own vendored click; only its ClickException is caught and printed
     # without a traceback, a `click.ClickException` would escape as a crash.
-    from typer._click.exceptions import ClickException, UsageError
+    # `X as X`: re-exported (PEP 484) for the commands, which import them from here.
+    from typer._click.exceptions import ClickException as ClickException  # noqa: PLC0414
+    from typer._click.exceptions import UsageError as UsageError  # noqa: PLC0414
 except ImportError:  # pragma: no cover - older typer on the real click
-    from click import ClickException, UsageError
+    # The same names for the real click's classes, which mypy (on typer >= 0.20) sees as others.
+    from click import ClickException, UsageError  # type: ignore[assignment]
 
 
 import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
 from botocore.parsers import ResponseParserError
@@ -87,15 +90,16 @@ def print_error_document(document: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def aws_errors(command: F) -> F:
+def aws_errors(command: Callable[P, R]) -> Callable[P, R]:
     """AWS errors become exit 1 with the service's own message, without a traceback; a missing
     profile or region is bad input (exit 2)."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except RdsHaError:
@@ -118,4 +122,4 @@ def aws_errors(command: F) -> F:
         except AWS_FAILURES as error:
             raise CheckFailedError(f"AWS call failed: {error}") from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

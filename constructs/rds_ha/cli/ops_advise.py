@@ -65,7 +65,7 @@ def fetch_history(
 ) -> dict[str, Series]:
     dimensions = [{"Name": "DBInstanceIdentifier", "Value": database.identifier}]
     period = period_for(days)
-    queries = []
+    queries: list[dict[str, Any]] = []
     for index, metric in enumerate(METRICS):
         for suffix, stat in (("avg", "Average"), ("worst", metric.worst_stat)):
             queries.append(
@@ -148,10 +148,12 @@ class Usage:
     samples: int
 
 
-def _load_view(metric: str, series: Series, spec: ic.InstanceClassSpec, storage_gib: float):
+def _load_view(
+    metric: str, series: Series, spec: ic.InstanceClassSpec, storage_gib: float
+) -> tuple[str, list[float], list[float]]:
     """Convert free-space metrics to used amounts so that every figure grows with the load."""
     if metric == "FreeableMemory":
-        capacity = spec.memory_bytes
+        capacity: float = spec.memory_bytes
         return (
             "used memory GiB",
             [(capacity - v) / GIB for v in series.averages],

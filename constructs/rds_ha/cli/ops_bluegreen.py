@@ -87,13 +87,15 @@ def create_deployment(rds: Any, upgrade: UpgradePlan) -> dict[str, Any]:
     }
     if upgrade.instance_class != database.instance_class:
         kwargs["TargetDBInstanceClass"] = upgrade.instance_class
-    return rds.create_blue_green_deployment(**kwargs)["BlueGreenDeployment"]
+    value: dict[str, Any] = rds.create_blue_green_deployment(**kwargs)["BlueGreenDeployment"]
+    return value
 
 
 def describe_deployment(rds: Any, identifier: str) -> dict[str, Any]:
-    return rds.describe_blue_green_deployments(BlueGreenDeploymentIdentifier=identifier)[
-        "BlueGreenDeployments"
-    ][0]
+    value: dict[str, Any] = rds.describe_blue_green_deployments(
+        BlueGreenDeploymentIdentifier=identifier
+    )["BlueGreenDeployments"][0]
+    return value
 
 
 def _progress(deployment: dict[str, Any]) -> str:
@@ -103,7 +105,8 @@ def _progress(deployment: dict[str, Any]) -> str:
         for t in deployment.get("Tasks", [])
         if t.get("Status") not in ("COMPLETED",)
     ]
-    return status + (f" ({', '.join(running)})" if running else "")
+    value: str = status + (f" ({', '.join(running)})" if running else "")
+    return value
 
 
 def _cleanup_hint(database: str) -> str:

@@ -62,9 +62,9 @@ class AccountData:
                     self._fetched[key] = (fetch(), None)
                 except AWS_FAILURES as error:
                     self._fetched[key] = (None, error)
-        value, error = self._fetched[key]
-        if error is not None:
-            raise error
+        value, failure = self._fetched[key]
+        if failure is not None:
+            raise failure
         return value
 
     def alarms(self, db: Database) -> list[dict[str, Any]]:
@@ -72,10 +72,16 @@ class AccountData:
         return _unique([alarm for key in _alarm_keys(db) for alarm in index.get(key, [])])
 
     def event_subscriptions(self) -> list[dict[str, Any]]:
-        return self._once("subscriptions", lambda: event_subscriptions(self._rds))
+        value: list[dict[str, Any]] = self._once(
+            "subscriptions", lambda: event_subscriptions(self._rds)
+        )
+        return value
 
     def pending_actions(self, arn: str) -> list[dict[str, Any]]:
-        return self._once("pending", lambda: all_pending_actions(self._rds)).get(arn, [])
+        value: list[dict[str, Any]] = self._once(
+            "pending", lambda: all_pending_actions(self._rds)
+        ).get(arn, [])
+        return value
 
 
 CheckFn = Callable[[Database, Clients, Thresholds, datetime], Check]
@@ -259,11 +265,13 @@ def alarms_by_dimension(cloudwatch: Any) -> dict[tuple[str, str], list[dict[str,
 
 def _alarm_metric(alarm: dict[str, Any]) -> str | None:
     if alarm.get("MetricName"):
-        return alarm["MetricName"]
+        value: str | None = alarm["MetricName"]
+        return value
     for query in alarm.get("Metrics", []):
         name = query.get("MetricStat", {}).get("Metric", {}).get("MetricName")
         if name:
-            return name
+            named: str = name
+            return named
     return None
 
 
@@ -272,8 +280,8 @@ def check_alarms(db: Database, c: Clients, _t: Thresholds, _n: datetime) -> Chec
     if not alarms:
         watched = db.identifier if db.kind == INSTANCE else f"{db.identifier} or its members"
         return Check("alarms", FAIL, f"no CloudWatch alarm watches {watched}")
-    watched = {_alarm_metric(a) for a in alarms}
-    missing = [m for m in KEY_METRICS if m not in watched]
+    metrics = {_alarm_metric(a) for a in alarms}
+    missing = [m for m in KEY_METRICS if m not in metrics]
     silent = [a["AlarmName"] for a in alarms if not a.get("AlarmActions")]
     problems = []
     if missing:

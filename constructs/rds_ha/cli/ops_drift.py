@@ -127,7 +127,8 @@ def _unknown(check_id: str, key: str, value: Any, live: Any) -> Check:
 
 def _describe_intrinsic(value: Any) -> str:
     if isinstance(value, dict) and len(value) == 1:
-        return next(iter(value))
+        function: str = next(iter(value))
+        return function
     return type(value).__name__
 
 
@@ -288,7 +289,8 @@ def _major_lifecycles(rds: Any, engine: str, major: str) -> list[dict[str, Any]]
     response = rds.describe_db_major_engine_versions(Engine=engine, MajorEngineVersion=major)
     for entry in response.get("DBMajorEngineVersions", []):
         if entry.get("MajorEngineVersion") == major:
-            return entry.get("SupportedEngineLifecycles", [])
+            value: list[dict[str, Any]] = entry.get("SupportedEngineLifecycles", [])
+            return value
     return []
 
 

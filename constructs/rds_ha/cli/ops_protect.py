@@ -28,12 +28,14 @@ def fetch_template(cloudformation: Any, stack_name: str) -> dict[str, Any]:
     if isinstance(body, dict):
         return body
     try:
-        return json.loads(body)
+        value: dict[str, Any] = json.loads(body)
+        return value
     except json.JSONDecodeError:
         # cfn-lint's loader understands the !Ref / !GetAtt short forms of YAML templates.
         from cfnlint.decode.cfn_yaml import loads as load_yaml  # noqa: PLC0415 (slow import)
 
-        return load_yaml(body)
+        loaded: dict[str, Any] = load_yaml(body)
+        return loaded
 
 
 def current_stack_policy(cloudformation: Any, stack_name: str) -> dict[str, Any] | None:

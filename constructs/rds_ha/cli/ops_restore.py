@@ -255,6 +255,9 @@ def check_time_in_window(source: str, to: datetime, window: RestoreWindow) -> No
             "unknown (no automated backup of this instance found), so the time cannot be "
             "checked; use --latest or restore from a snapshot. Nothing was created."
         )
+    assert window.latest is not None, (
+        "check_restore refused a source without a latest restorable time"
+    )
     if not window.earliest <= to <= window.latest:
         raise UnsafeOperationError(
             f"--to {utc(to)} is outside the restore window of {source}: "
@@ -278,7 +281,9 @@ def latest_restorable_time(rds: Any, source: Database) -> datetime | None:
 # --- restore -------------------------------------------------------------------------------------
 
 
-def restore_parameters(rds: Any, source: Database, target_id: str, to: datetime | None) -> dict:
+def restore_parameters(
+    rds: Any, source: Database, target_id: str, to: datetime | None
+) -> dict[str, Any]:
     params: dict[str, Any] = {
         "SourceDBInstanceIdentifier": source.identifier,
         "TargetDBInstanceIdentifier": target_id,
@@ -292,9 +297,10 @@ def restore_parameters(rds: Any, source: Database, target_id: str, to: datetime 
     return params
 
 
-def plan_restore(source: Database, params: dict, window: RestoreWindow) -> Plan:
+def plan_restore(source: Database, params: dict[str, Any], window: RestoreWindow) -> Plan:
     raw = source.raw
-    point = params.get("RestoreTime") or window.latest
+    point: datetime | None = params.get("RestoreTime") or window.latest
+    assert point is not None, "check_restore refused a source without a latest restorable time"
     when = (
         utc(point)
         if params.get("RestoreTime")

@@ -30,7 +30,8 @@ Raw = dict[str, Any]
 
 
 def error_code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
+    value: str = error.response.get("Error", {}).get("Code", "")
+    return value
 
 
 # --- the network the new instance goes into ------------------------------------------------------
@@ -103,11 +104,13 @@ class ReplicatedBackup:
 
     @property
     def arn(self) -> str:
-        return self.raw["DBInstanceAutomatedBackupsArn"]
+        value: str = self.raw["DBInstanceAutomatedBackupsArn"]
+        return value
 
     @property
     def source_region(self) -> str:
-        return self.raw.get("Region") or self.raw.get("DBInstanceArn", "").split(":")[3]
+        value: str = self.raw.get("Region") or self.raw.get("DBInstanceArn", "").split(":")[3]
+        return value
 
     @property
     def window(self) -> RestoreWindow:
@@ -179,8 +182,14 @@ def check_replicated(backup: ReplicatedBackup, to: datetime | None) -> None:
         check_time_in_window(backup.raw.get("DBInstanceIdentifier", ""), to, backup.window)
 
 
-def plan_replicated(backup: ReplicatedBackup, params: dict, region: str, now: datetime) -> Plan:
-    point = params.get("RestoreTime") or backup.window.latest
+def plan_replicated(
+    backup: ReplicatedBackup, params: dict[str, Any], region: str, now: datetime
+) -> Plan:
+    latest = backup.window.latest
+    point: datetime | None = params.get("RestoreTime") or latest
+    assert point is not None and latest is not None, (
+        "the replicated backups have a latest restorable time"
+    )
     source = backup.raw.get("DBInstanceIdentifier")
     when = (
         utc(point)
@@ -206,7 +215,7 @@ def plan_replicated(backup: ReplicatedBackup, params: dict, region: str, now: da
         steps=[
             f"restore-db-instance-to-point-in-time from {backup.arn} (restore window "
             f"{utc(backup.window.earliest) if backup.window.earliest else 'unknown'} to "
-            f"{utc(backup.window.latest)})",
+            f"{utc(latest)})",
             f"into subnet group {params['DBSubnetGroupName']}, security groups "
             f"{', '.join(params['VpcSecurityGroupIds'])}; Multi-AZ True, deletion protection "
             "True (not recorded in the backups: the safe choice); KMS key "
@@ -230,7 +239,7 @@ def plan_replicated(backup: ReplicatedBackup, params: dict, region: str, now: da
     )
 
 
-def verify_replicated(params: dict, backup: ReplicatedBackup, restored: Raw) -> list[str]:
+def verify_replicated(params: dict[str, Any], backup: ReplicatedBackup, restored: Raw) -> list[str]:
     expected = {
         "MultiAZ": (params["MultiAZ"], bool(restored.get("MultiAZ"))),
         "DeletionProtection": (
@@ -253,7 +262,7 @@ def verify_replicated(params: dict, backup: ReplicatedBackup, restored: Raw) -> 
     ]
 
 
-def network_checks(subnet_group: str, security_groups: list[str], restored: Raw) -> dict:
+def network_checks(subnet_group: str, security_groups: list[str], restored: Raw) -> dict[str, Any]:
     return {
         "DBSubnetGroupName": (
             subnet_group,

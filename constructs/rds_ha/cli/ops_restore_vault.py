@@ -30,11 +30,13 @@ class RecoveryPoint:
 
     @property
     def arn(self) -> str:
-        return self.raw["RecoveryPointArn"]
+        value: str = self.raw["RecoveryPointArn"]
+        return value
 
     @property
     def created(self) -> datetime:
-        return self.raw["CreationDate"]
+        value: datetime = self.raw["CreationDate"]
+        return value
 
 
 def check_role(iam_role_arn: str | None) -> str:
@@ -121,7 +123,7 @@ def vault_metadata(
 
 
 def plan_vault(
-    point: RecoveryPoint, vault: str, metadata: dict, warnings: list[str], now: datetime
+    point: RecoveryPoint, vault: str, metadata: dict[str, Any], warnings: list[str], now: datetime
 ) -> Plan:
     loss = (now - point.created).total_seconds()
     target = metadata["DBInstanceIdentifier"]
@@ -151,9 +153,9 @@ def plan_vault(
 
 
 def start_vault_restore(
-    backup: Any, point: RecoveryPoint, metadata: dict, iam_role_arn: str
+    backup: Any, point: RecoveryPoint, metadata: dict[str, Any], iam_role_arn: str
 ) -> str:
-    return backup.start_restore_job(
+    value: str = backup.start_restore_job(
         RecoveryPointArn=point.arn,
         Metadata=metadata,
         IamRoleArn=iam_role_arn,
@@ -162,6 +164,7 @@ def start_vault_restore(
         # A retried command with the same target does not start a second job.
         IdempotencyToken=f"rds-ha-restore-{metadata['DBInstanceIdentifier']}",
     )["RestoreJobId"]
+    return value
 
 
 def wait_for_restore_job(backup: Any, job_id: str, *, timeout_seconds: float, timer: Timer) -> Raw:
@@ -174,16 +177,17 @@ def wait_for_restore_job(backup: Any, job_id: str, *, timeout_seconds: float, ti
         percent = job.get("PercentDone")
         return status == "COMPLETED", f"{status} {percent}" if percent else status
 
-    return wait_until(
+    value: dict[str, Any] = wait_until(
         f"restore job {job_id}",
         lambda: backup.describe_restore_job(RestoreJobId=job_id),
         judge,
         timeout_seconds=timeout_seconds,
         timer=timer,
     ).latest
+    return value
 
 
-def verify_vault(metadata: dict, restored: Raw) -> list[str]:
+def verify_vault(metadata: dict[str, Any], restored: Raw) -> list[str]:
     checks = network_checks(
         metadata["DBSubnetGroupName"], json.loads(metadata["VpcSecurityGroupIds"]), restored
     )

@@ -149,13 +149,14 @@ def create_snapshot(
         percent = snapshot.get("PercentProgress")
         return status == "available", f"{status}" + (f" {percent}%" if percent else "")
 
-    return wait_until(
+    value: dict[str, Any] = wait_until(
         f"snapshot {snapshot_id}",
         lambda: rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0],
         judge,
         timeout_seconds=timeout_seconds,
         timer=timer,
     ).latest
+    return value
 
 
 def export_snapshot(

@@ -217,7 +217,10 @@ def proxy_problems(database: Database, targets: list[ProxyTarget]) -> list[str]:
 
 def _instance(rds: Any, identifier: str) -> dict[str, Any] | None:
     try:
-        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+        value: dict[str, Any] | None = rds.describe_db_instances(DBInstanceIdentifier=identifier)[
+            "DBInstances"
+        ][0]
+        return value
     except ClientError:
         return None
 

@@ -16,16 +16,14 @@ DbId = Annotated[str, typer.Argument(help="DB instance (or Multi-AZ DB cluster) 
 
 
 def timeout_option(default: int) -> Any:
-    """``--timeout SECONDS``; its help names the command's default."""
-    return Annotated[
-        int,
-        typer.Option(
-            "--timeout",
-            min=1,
-            metavar="SECONDS",
-            help=f"Seconds to wait before giving up (default {default}).",
-        ),
-    ]
+    """``--timeout SECONDS``, as ``timeout: Annotated[int, timeout_option(N)] = N``; its help
+    names the command's default."""
+    return typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help=f"Seconds to wait before giving up (default {default}).",
+    )
 
 
 def utc_now() -> datetime:

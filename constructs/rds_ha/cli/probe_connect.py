@@ -269,9 +269,10 @@ def iam_token(rds: Any, target: Target) -> Callable[[], str]:
     endpoint = target.endpoint
 
     def token() -> str:
-        return rds.generate_db_auth_token(
+        value: str = rds.generate_db_auth_token(
             DBHostname=endpoint.host, Port=endpoint.port, DBUsername=target.user
         )
+        return value
 
     return token
 

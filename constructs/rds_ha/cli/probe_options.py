@@ -375,5 +375,7 @@ def with_probe_options(command: Callable[..., Any]) -> Callable[..., Any]:
         )
         return command(*args, **kwargs)
 
+    # typer reads the parameters through inspect.signature, which honours __signature__ (PEP 362);
+    # typeshed does not declare it on functions.
     wrapper.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
     return wrapper

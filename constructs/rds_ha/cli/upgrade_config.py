@@ -60,7 +60,8 @@ def find_environment(path: Path, identifier: str) -> str:
             f"(database_identifier, or the default rds-ha-<env>); environments: "
             f"{known or 'none'}. Nothing was changed."
         )
-    return matches[0]
+    value: str = matches[0]
+    return value
 
 
 def _table_name(header: str) -> tuple[str, ...]:
