@@ -26,7 +26,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct, IConstruct, Node
+from constructs import Construct, IConstruct, IMixin, Node
 
 from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import Deployment, Engine
@@ -38,6 +38,11 @@ class IHighlyAvailableDatabase(Protocol):
 
     @property
     def node(self) -> Node: ...
+
+    def with_(self, *mixins: IMixin) -> IConstruct:
+        """``Construct.with_``: with ``node``, what makes the database an ``IConstruct``
+        (``Stack.of(database)``)."""
+        ...
 
     @property
     def identifier(self) -> str:

@@ -81,10 +81,10 @@ def database_problems(
     identifier: str,
     allocated_storage_gib: int,
     max_allocated_storage_gib: int,
-    backup_retention_days: int,
+    backup_retention_days: int | None,
     backup_window: str,
     maintenance_window: str,
-    monitoring_interval_seconds: int,
+    monitoring_interval_seconds: int | None,
     port: int | None,
     master_username: str,
     parameters: Mapping[str, object],
@@ -177,10 +177,14 @@ def database_problems(
         )
     if ok("allocated_storage_gib", "max_allocated_storage_gib"):
         problems += _storage_problems(deployment, allocated_storage_gib, max_allocated_storage_gib)
-    if ok("backup_retention_days") and not (
-        defaults.MIN_BACKUP_RETENTION_DAYS
-        <= backup_retention_days
-        <= defaults.MAX_BACKUP_RETENTION_DAYS
+    if (
+        backup_retention_days is not None
+        and ok("backup_retention_days")
+        and not (
+            defaults.MIN_BACKUP_RETENTION_DAYS
+            <= backup_retention_days
+            <= defaults.MAX_BACKUP_RETENTION_DAYS
+        )
     ):
         problems.append(
             f"backup_retention_days={backup_retention_days}: must be 1-35 (automated backups "

@@ -72,7 +72,7 @@ def compliance_problems(
     *,
     deletion_protection: bool,
     deployment: Deployment,
-    exceptions: Mapping[str, str],
+    exceptions: Mapping[ExceptionName, str],
 ) -> list[str]:
     """One line per setting the packs fail without an exception, and per exception that
     excepts nothing or gives no reason (a stale acknowledgment would hide a later finding)."""
@@ -100,7 +100,10 @@ def compliance_problems(
 
 
 def acknowledgments(
-    *, deletion_protection: bool, deployment: Deployment, exceptions: Mapping[str, str]
+    *,
+    deletion_protection: bool,
+    deployment: Deployment,
+    exceptions: Mapping[ExceptionName, str],
 ) -> dict[str, tuple[tuple[str, ...], str]]:
     """``rds_ha.acknowledge_rules`` findings (rule -> (packs, reason)) for the excepted
     settings that fail the packs: exactly their rules, with the configured reason."""

@@ -302,7 +302,8 @@ def _source_settings(source: IHighlyAvailableDatabase) -> tuple[rds.IInstanceEng
     if isinstance(source, HighlyAvailableDatabase):
         assert source.instance is not None
         primary = source.instance.node.default_child
-        assert isinstance(primary, rds.CfnDBInstance)
+        # aws-cdk-lib types it optional for imported instances; one created here has its engine.
+        assert isinstance(primary, rds.CfnDBInstance) and source.instance.engine is not None
         return source.instance.engine, int(primary.monitoring_interval or 60)
     return (
         instance_engine(source.engine, source.engine_version),

@@ -61,10 +61,11 @@ def replica_problems(
     return problems
 
 
-def capacity_against_primary(replica_class: str, primary_class: str) -> Capacity | None:
-    """How the replica's class compares with the primary's; none when either is unknown."""
+def capacity_against_primary(replica_class: str, primary_class: str | None) -> Capacity | None:
+    """How the replica's class compares with the primary's; none when either is unknown (an
+    imported primary may have no class)."""
     replica = instance_classes.lookup(replica_class)
-    primary = instance_classes.lookup(primary_class)
+    primary = instance_classes.lookup(primary_class) if primary_class is not None else None
     if replica is None or primary is None:
         return None
     return replica.compare(primary)
