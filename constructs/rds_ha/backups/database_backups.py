@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TypedDict
 
 from aws_cdk import (
     Acknowledgment,
@@ -21,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from rds_ha.backups import backup_rules
-from rds_ha.backups.vault import backup_name, protected_backup_vault
+from rds_ha.backups.vault import RuleWindows, backup_name, protected_backup_vault
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database.i_highly_available_database import (
     IHighlyAvailableDatabase,
@@ -53,13 +52,6 @@ NEEDED = {
     "backup_window": "the plan's start hour must not overlap it",
     "subnet_group": "restore tests restore into the database's own subnets, never a default VPC",
 }
-
-
-class _Windows(TypedDict):
-    """The start and completion windows every rule of the plan shares."""
-
-    start_window: Duration
-    completion_window: Duration
 
 
 class DatabaseBackups(Construct):
@@ -160,12 +152,8 @@ class DatabaseBackups(Construct):
             backup_start_hour_utc=backup_start_hour_utc,
             database_backup_window=database.backup_window,
             restore_test_schedule=restore_test_schedule,
-            vault_lock_min_retention_days=_days_or_none(
-                vault_lock.min_retention if vault_lock else None
-            ),
-            vault_lock_max_retention_days=_days_or_none(
-                vault_lock.max_retention if vault_lock else None
-            ),
+            vault_lock_min_retention_days=_days_or_none(vault_lock and vault_lock.min_retention),
+            vault_lock_max_retention_days=_days_or_none(vault_lock and vault_lock.max_retention),
         )
         problems = renamed(problems, PROPS_BY_NUMBER)
         if problems:
@@ -329,7 +317,7 @@ class DatabaseBackups(Construct):
                 )
             ]
 
-        windows: _Windows = {
+        windows: RuleWindows = {
             "start_window": Duration.minutes(backup_rules.BACKUP_START_WINDOW_MINUTES),
             "completion_window": Duration.hours(8),
         }
@@ -423,8 +411,8 @@ def _json_list(values: Sequence[str]) -> str:
     return Fn.join("", [*parts, '"]'])
 
 
-def _days_or_none(duration: Duration | None) -> int | None:
-    return int(duration.to_days()) if duration is not None else None
+def _days_or_none(duration: object) -> int | None:
+    return int(duration.to_days()) if isinstance(duration, Duration) else None
 
 
 def _restore_testing_name(identifier: str, suffix: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Stack
+from typing import TypedDict
+
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -49,3 +51,10 @@ def backup_vault_arn(scope: Construct, *, region: str, vault_name: str) -> str:
 def backup_name(head: str, suffix: str) -> str:
     """``head`` cut so that it and ``suffix`` fit in an AWS Backup name."""
     return head[: BACKUP_NAME_MAX_LENGTH - len(suffix)] + suffix
+
+
+class RuleWindows(TypedDict):
+    """The start and completion windows of a backup plan rule (``BackupPlanRule`` keywords)."""
+
+    start_window: Duration
+    completion_window: Duration
