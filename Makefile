@@ -30,7 +30,7 @@ CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 CONFIG ?=
 CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help setup synth test lint format unit cfn-lint guard baseline bench clean
+.PHONY: help setup synth test lint format unit wheel cfn-lint guard baseline bench clean
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
@@ -86,7 +86,12 @@ format: setup
 	ruff format .
 
 unit: setup
-	pytest -n 2 --dist loadfile
+	pytest -n 2 --dist loadfile -m 'not wheel'
+
+# The wheel, installed without extras into a fresh virtual environment, synthesizes an app that
+# uses only the public API through the CDK CLI (tests/test_wheel_install.py).
+wheel: setup
+	pytest -m wheel tests/test_wheel_install.py
 
 cfn-lint: synth
 	cfn-lint
@@ -106,7 +111,7 @@ baseline: synth
 # and cfn-lint leave idle. Each check's output is printed whole when it ends (--output-sync).
 test:
 	$(MAKE) --no-print-directory -j2 setup $(CHECKOV_STAMP)
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint unit cfn-lint guard
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint unit wheel cfn-lint guard
 	@echo "make test: all checks passed"
 
 bench: setup
