@@ -30,7 +30,7 @@ CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 CONFIG ?=
 CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help setup synth test lint format unit wheel cfn-lint guard baseline bench clean
+.PHONY: help setup synth test lint format unit wheel cfn-lint guard baseline release bench clean
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
@@ -39,7 +39,8 @@ help:
 	@echo "make bench   run the benchmarks"
 	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
 	@echo "make guard   fail if the new templates would replace or delete stateful resources"
-	@echo "make baseline  accept the current templates as the guard's baseline (commit them)"
+	@echo "make baseline REASON=...  accept the current templates as the guard's baseline"
+	@echo "make release VERSION=X.Y.Z REASON=...  the release checklist: baselines, CHANGELOG, tag"
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)
 
@@ -102,9 +103,35 @@ cfn-lint: synth
 guard: synth
 	rds-ha guard baselines cdk.out
 
-baseline: synth
+# Refreshing the baselines accepts every change the guard reports: it is done on purpose, with a
+# reason, which goes into the commit message (`git commit -m "Baselines: $(REASON)"`).
+baseline:
+	@test -n "$(REASON)" || { echo "make baseline REASON='why the templates change'"; exit 2; }
+	$(MAKE) --no-print-directory synth
 	rm -rf baselines && mkdir -p baselines
 	cp cdk.out/*.template.json baselines/
+	@echo "baselines refreshed: $(REASON)"
+
+# The release checklist. It stops at the first unmet step and changes nothing before the checks:
+# a valid VERSION not yet tagged, a CHANGELOG section for VERSION, a clean tree; then it refreshes
+# the baselines (REASON) and commits them if they changed, runs the whole of `make test`, and tags
+# vVERSION (setuptools-scm reads the version from that tag). Pushing the tag is left to you.
+release:
+	@echo "$(VERSION)" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$$' \
+	  || { echo "make release VERSION=X.Y.Z REASON=...: VERSION '$(VERSION)' is not X.Y.Z"; exit 2; }
+	@test -n "$(REASON)" || { echo "make release: REASON='why the baselines change' is required"; exit 2; }
+	@! git rev-parse -q --verify "refs/tags/v$(VERSION)" >/dev/null \
+	  || { echo "make release: tag v$(VERSION) already exists"; exit 2; }
+	@grep -q '^## \[$(VERSION)\]' CHANGELOG.md \
+	  || { echo "make release: CHANGELOG.md has no '## [$(VERSION)]' section"; exit 2; }
+	@test -z "$$(git status --porcelain)" \
+	  || { echo "make release: commit or stash your changes first"; exit 2; }
+	$(MAKE) --no-print-directory baseline REASON="$(REASON)"
+	git add baselines
+	git diff --cached --quiet || git commit -m "Baselines for $(VERSION): $(REASON)"
+	$(MAKE) --no-print-directory test
+	git tag -a "v$(VERSION)" -m "rds-ha $(VERSION)"
+	@echo "tagged v$(VERSION): push it with git push origin v$(VERSION)"
 
 # The project's and checkov's virtual environments are installed side by side, then the checks
 # run side by side too: the unit tests need no cdk.out, so they use the cores that synth, checkov
