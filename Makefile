@@ -15,6 +15,8 @@ SETUP_STAMP := $(VENV)/.setup-done
 # --native-tls trusts the system's certificates, as pip does here.
 UV_VERSION := 0.13.9
 UV_FLAGS := --quiet --native-tls
+LOCK := requirements/dev.lock
+LOCK_FLAGS := $(UV_FLAGS) --universal --python-version 3.11 --extra dev
 NODE_STAMP := node_modules/.npm-ci-done
 # checkov pins boto3, networkx and packaging below the project's: it has a venv of its own.
 CHECKOV_VERSION := 3.3.30
@@ -30,25 +32,36 @@ CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 CONFIG ?=
 CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help setup synth test lint format unit wheel cfn-lint guard baseline release bench clean
+.PHONY: help setup lock synth test lint format unit wheel cfn-lint guard baseline release bench clean
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
 	@echo "make test    lint, unit and synth tests, cfn-lint, cdk-nag and the data-safety guard"
 	@echo "make lint    ruff, import-linter and checkov (every template and the opt-in features)"
 	@echo "make bench   run the benchmarks"
-	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
+	@echo "make setup   create .venv, install the locked packages, the project, Node.js 24, the CDK CLI"
+	@echo "make lock    regenerate requirements/dev.lock from pyproject.toml (UPGRADE=1: newest)"
 	@echo "make guard   fail if the new templates would replace or delete stateful resources"
 	@echo "make baseline REASON=...  accept the current templates as the guard's baseline"
 	@echo "make release VERSION=X.Y.Z REASON=...  the release checklist: baselines, CHANGELOG, tag"
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)
 
-$(SETUP_STAMP): pyproject.toml
+# The venv holds exactly the locked versions (uv pip sync removes anything else), then the
+# project itself without resolving again. uv is kept: sync would remove the uv that runs it.
+$(SETUP_STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip install $(UV_FLAGS) --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip sync $(UV_FLAGS) --python $(BIN)/python $(LOCK) <(echo uv==$(UV_VERSION))
+	$(BIN)/uv pip install $(UV_FLAGS) --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# The development and CI lock: every package of the [dev] extra (the others included) at one
+# version, for any platform and Python 3.11 on. It keeps the locked versions that pyproject.toml
+# still allows; UPGRADE=1 takes the newest allowed.
+lock:
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv pip compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade,) pyproject.toml -o $(LOCK)
 
 $(NODE_STAMP): package.json package-lock.json $(SETUP_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
