@@ -32,7 +32,7 @@ CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 CONFIG ?=
 CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help setup lock synth test lint format unit wheel cfn-lint guard baseline release bench clean
+.PHONY: help setup lock synth test lint format unit wheel cfn-lint guard baseline baselines release bench clean
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
@@ -43,6 +43,7 @@ help:
 	@echo "make lock    regenerate requirements/dev.lock from pyproject.toml (UPGRADE=1: newest)"
 	@echo "make guard   fail if the new templates would replace or delete stateful resources"
 	@echo "make baseline REASON=...  accept the current templates as the guard's baseline"
+	@echo "make baselines  adopt baselines for the stacks that have none (your own environments)"
 	@echo "make release VERSION=X.Y.Z REASON=...  the release checklist: baselines, CHANGELOG, tag"
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)
@@ -115,6 +116,11 @@ cfn-lint: synth
 # with the reason in the message.
 guard: synth
 	rds-ha guard baselines cdk.out
+
+# Your own environments: write a baseline for each stack that has none, keep every existing one
+# (python -m rds_ha.guard.adopt; --overwrite asks before replacing). Commit the new files.
+baselines: synth
+	python -m rds_ha.guard.adopt baselines cdk.out
 
 # Refreshing the baselines accepts every change the guard reports: it is done on purpose, with a
 # reason, which goes into the commit message (`git commit -m "Baselines: $(REASON)"`).
