@@ -15,6 +15,8 @@ SETUP_STAMP := $(VENV)/.setup-done
 # --native-tls trusts the system's certificates, as pip does here.
 UV_VERSION := 0.13.9
 UV_FLAGS := --quiet --native-tls
+LOCK := requirements/dev.lock
+LOCK_FLAGS := $(UV_FLAGS) --universal --python-version 3.11 --extra dev
 NODE_STAMP := node_modules/.npm-ci-done
 # checkov pins boto3, networkx and packaging below the project's: it has a venv of its own.
 CHECKOV_VERSION := 3.3.30
@@ -30,7 +32,7 @@ CDK_ENV_ARG := $(if $(ENV),-c env=$(ENV),)
 CONFIG ?=
 CDK_ENV_ARG += $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help setup synth test lint format unit cfn-lint guard baseline bench clean docs
+.PHONY: help setup lock synth test lint format unit wheel cfn-lint guard baseline baselines release bench clean docs
 
 help:
 	@echo "make synth   synthesize every environment into cdk.out/ (ENV=prod for one)"
@@ -38,17 +40,30 @@ help:
 	@echo "make lint    ruff, import-linter, mypy (strict) and checkov (every template and the opt-in features)"
 	@echo "make bench   run the benchmarks"
 	@echo "make docs    build the documentation site into site/ (mkdocs --strict)"
-	@echo "make setup   create .venv, install the project, Node.js 24 and the pinned CDK CLI"
+	@echo "make setup   create .venv, install the locked packages, the project, Node.js 24, the CDK CLI"
+	@echo "make lock    regenerate requirements/dev.lock from pyproject.toml (UPGRADE=1: newest)"
 	@echo "make guard   fail if the new templates would replace or delete stateful resources"
-	@echo "make baseline  accept the current templates as the guard's baseline (commit them)"
+	@echo "make baseline REASON=...  accept the current templates as the guard's baseline"
+	@echo "make baselines  adopt baselines for the stacks that have none (your own environments)"
+	@echo "make release VERSION=X.Y.Z REASON=...  the release checklist: baselines, CHANGELOG, tag"
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)
 
-$(SETUP_STAMP): pyproject.toml
+# The venv holds exactly the locked versions (uv pip sync removes anything else), then the
+# project itself without resolving again. uv is kept: sync would remove the uv that runs it.
+$(SETUP_STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip install $(UV_FLAGS) --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip sync $(UV_FLAGS) --python $(BIN)/python $(LOCK) <(echo uv==$(UV_VERSION))
+	$(BIN)/uv pip install $(UV_FLAGS) --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# The development and CI lock: every package of the [dev] extra (the others included) at one
+# version, for any platform and Python 3.11 on. It keeps the locked versions that pyproject.toml
+# still allows; UPGRADE=1 takes the newest allowed.
+lock:
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv pip compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade,) pyproject.toml -o $(LOCK)
 
 $(NODE_STAMP): package.json package-lock.json $(SETUP_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
@@ -89,7 +104,12 @@ format: setup
 	ruff format .
 
 unit: setup
-	pytest -n 2 --dist loadfile
+	pytest -n 2 --dist loadfile -m 'not wheel'
+
+# The wheel, installed without extras into a fresh virtual environment, synthesizes an app that
+# uses only the public API through the CDK CLI (tests/test_wheel_install.py).
+wheel: setup
+	pytest -m wheel tests/test_wheel_install.py
 
 cfn-lint: synth
 	cfn-lint
@@ -100,16 +120,47 @@ cfn-lint: synth
 guard: synth
 	rds-ha guard baselines cdk.out
 
-baseline: synth
+# Your own environments: write a baseline for each stack that has none, keep every existing one
+# (python -m rds_ha.guard.adopt; --overwrite asks before replacing). Commit the new files.
+baselines: synth
+	python -m rds_ha.guard.adopt baselines cdk.out
+
+# Refreshing the baselines accepts every change the guard reports: it is done on purpose, with a
+# reason, which goes into the commit message (`git commit -m "Baselines: $(REASON)"`).
+baseline:
+	@test -n "$(REASON)" || { echo "make baseline REASON='why the templates change'"; exit 2; }
+	$(MAKE) --no-print-directory synth
 	rm -rf baselines && mkdir -p baselines
 	cp cdk.out/*.template.json baselines/
+	@echo "baselines refreshed: $(REASON)"
+
+# The release checklist. It stops at the first unmet step and changes nothing before the checks:
+# a valid VERSION not yet tagged, a CHANGELOG section for VERSION, a clean tree; then it refreshes
+# the baselines (REASON) and commits them if they changed, runs the whole of `make test`, and tags
+# vVERSION (setuptools-scm reads the version from that tag). Pushing the tag is left to you.
+release:
+	@echo "$(VERSION)" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$$' \
+	  || { echo "make release VERSION=X.Y.Z REASON=...: VERSION '$(VERSION)' is not X.Y.Z"; exit 2; }
+	@test -n "$(REASON)" || { echo "make release: REASON='why the baselines change' is required"; exit 2; }
+	@! git rev-parse -q --verify "refs/tags/v$(VERSION)" >/dev/null \
+	  || { echo "make release: tag v$(VERSION) already exists"; exit 2; }
+	@grep -q '^## \[$(VERSION)\]' CHANGELOG.md \
+	  || { echo "make release: CHANGELOG.md has no '## [$(VERSION)]' section"; exit 2; }
+	@test -z "$$(git status --porcelain)" \
+	  || { echo "make release: commit or stash your changes first"; exit 2; }
+	$(MAKE) --no-print-directory baseline REASON="$(REASON)"
+	git add baselines
+	git diff --cached --quiet || git commit -m "Baselines for $(VERSION): $(REASON)"
+	$(MAKE) --no-print-directory test
+	git tag -a "v$(VERSION)" -m "rds-ha $(VERSION)"
+	@echo "tagged v$(VERSION): push it with git push origin v$(VERSION)"
 
 # The project's and checkov's virtual environments are installed side by side, then the checks
 # run side by side too: the unit tests need no cdk.out, so they use the cores that synth, checkov
 # and cfn-lint leave idle. Each check's output is printed whole when it ends (--output-sync).
 test:
 	$(MAKE) --no-print-directory -j2 setup $(CHECKOV_STAMP)
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint unit cfn-lint guard docs
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint unit wheel cfn-lint guard docs
 	@echo "make test: all checks passed"
 
 # The documentation site. --strict fails on a broken link or anchor and on a page left out of

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import constructs
+import pytest
 
 import rds_ha
+from rds_ha.cli import entry
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
@@ -81,3 +85,37 @@ def test_every_public_name_is_importable_from_rds_ha() -> None:
         assert getattr(rds_ha, name) is not None, name
     for name in ("DatabaseBackups", "SnapshotExport", "DatabaseAlarms", "HighlyAvailableDatabase"):
         assert name in rds_ha.__all__
+
+
+def test_console_script_without_the_cli_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name in {"typer", "rich"} else real_find_spec(name, *args)
+
+    monkeypatch.setattr(entry.importlib.util, "find_spec", find_spec)
+    with pytest.raises(SystemExit) as exit_:
+        entry.main()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "missing: typer, rich" in err
+    assert "pip install 'cdk-rds-ha[cli]'" in err
+
+
+def test_console_script_runs_the_cli_when_the_extra_is_installed() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from rds_ha.cli.entry import main; main()", "--version"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("rds-ha ")
+
+
+def test_the_console_script_is_the_entry_that_checks_for_the_extra() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"rds-ha": "rds_ha.cli.entry:main"}

@@ -8,7 +8,8 @@ The public API: every construct and type a CDK app needs is importable from here
   ``CredentialsMode``, ``ApplicationUser`` (an application's user, rotated by alternating users).
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
-- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``FleetDashboard`` (a row per database),
+- Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``DEFAULT_RUNBOOK_URL`` (the alarms'
+  runbooks), ``FleetDashboard`` (a row per database),
   ``ClusterMemberLookup`` (a Multi-AZ DB cluster's member identifiers, read at deploy time),
   ``alarm_topic`` and ``alarm_topic_key`` (an encrypted alarm topic).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
@@ -42,6 +43,7 @@ _LAZY = {
     "ConfigurationError": "rds_ha.errors",
     "CredentialsMode": "rds_ha.catalog.credentials",
     "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
+    "DEFAULT_RUNBOOK_URL": "rds_ha.monitoring.database_alarms",
     "DatabaseBackups": "rds_ha.backups.database_backups",
     "Deployment": "rds_ha.catalog.engines",
     "Engine": "rds_ha.catalog.engines",
@@ -86,6 +88,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "DEFAULT_RUNBOOK_URL",
     "RETAIN_NAMED",
     "AlarmThresholds",
     "AppConfig",

@@ -10,6 +10,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 
+import rds_ha
 from rds_ha import HighlyAvailableDatabase
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_thresholds import AlarmThresholds, Level, MetricThresholds
@@ -201,3 +202,33 @@ def test_the_construct_rejects_bad_thresholds_with_its_path(database):
         "alarms.max_cpu_percent.warning=95: must be below critical (90); the metric alarms "
         "when it rises above the threshold",
     ]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://runbooks.example.com/alarms", "https://runbooks.example.com/alarms#cpu"]
+)
+def test_the_construct_rejects_a_runbook_url_it_cannot_append_anchors_to(database, url):
+    # The database fixture is shared by the module: each case gets a construct id of its own.
+    construct_id = f"RunbookAlarms{len(url)}"
+    with pytest.raises(ConfigurationError, match=f"Library/{construct_id}") as raised:
+        DatabaseAlarms(database.node.scope, construct_id, database=database, runbook_url=url)
+    assert any(f"runbook_url={url!r}" in problem for problem in raised.value.problems)
+
+
+def test_the_runbook_url_of_an_environment_reaches_every_alarm_description():
+    url = "https://wiki.example.com/team/rds-alarms"
+    (config,) = parse_config(
+        {"environments": {"prod": prod_environment(alarm_runbook_url=url)}}
+    ).environments.values()
+    assert config.alarms_props()["runbook_url"] == url
+    assert (
+        parse_config({"environments": {"prod": prod_environment()}})
+        .environments["prod"]
+        .alarms_props()["runbook_url"]
+        == rds_ha.DEFAULT_RUNBOOK_URL
+    )
+
+
+def test_an_environment_runbook_url_must_be_https():
+    problems = problems_of(alarm_runbook_url="ftp://example.com/alarms")
+    assert any("alarm_runbook_url" in problem for problem in problems), problems

@@ -491,19 +491,35 @@ def test_removed_stack_is_unsafe_and_names_its_stateful_resources(baseline):
     assert removed.stack == "App-Prod"
     assert removed.message == (
         "stack template App-Prod.template.json is missing from CURRENT; it holds 6 stateful "
-        "resource(s): Database, Key, Logs, Plan, Secret, Vault"
+        "resource(s): Database, Key, Logs, Plan, Secret, Vault: a deploy without it deletes the "
+        "stack. If it is not one of your environments (a shipped example), or you removed the "
+        "environment on purpose, delete its baseline file"
     )
 
 
-def test_added_stack_is_safe(baseline):
+def test_a_stack_without_a_baseline_is_safe_and_reported_as_not_compared(baseline):
     report = compare_assemblies(
         {"App-Prod.template.json": baseline},
         {"App-Prod.template.json": baseline, "App-Dev.template.json": baseline},
     )
 
     assert report.safe
-    assert report.findings == ()
+    (finding,) = report.findings
+    assert (finding.stack, finding.category) == ("App-Dev", Category.NO_BASELINE)
+    assert "no baseline yet for App-Dev.template.json" in finding.message
+    assert "make baselines" in finding.message
     assert report.stacks == ("App-Dev", "App-Prod")
+
+
+def test_no_baseline_and_stack_removed_are_told_apart(baseline):
+    # A user's own environment names: their stacks have no baseline, the shipped ones no stack.
+    report = compare_assemblies(
+        {"rds-ha-dev.template.json": baseline}, {"acme-dev.template.json": baseline}
+    )
+
+    categories = {finding.stack: finding.category for finding in report.findings}
+    assert categories == {"rds-ha-dev": Category.STACK_REMOVED, "acme-dev": Category.NO_BASELINE}
+    assert [finding.stack for finding in report.unsafe_findings] == ["rds-ha-dev"]
 
 
 def test_retain_to_retain_except_on_create_is_in_place(baseline, current):

@@ -29,6 +29,7 @@ from rds_ha.environments.tables import (
     BackupsConfig,
     Cidr,
     Email,
+    HttpsUrl,
     Region,
     VpcId,
     _Strict,
@@ -40,6 +41,7 @@ from rds_ha.monitoring.alarm_thresholds import (
     absolute_override_problem,
     alarm_problems,
 )
+from rds_ha.monitoring.database_alarms import DEFAULT_RUNBOOK_URL
 from rds_ha.replicas import replica_rules
 
 REMOVAL_POLICIES = {
@@ -70,6 +72,11 @@ class EnvironmentConfig(_Strict):
     maintenance_window: str
     deletion_protection: bool
     alarm_emails: tuple[Email, ...]
+    alarm_runbook_url: HttpsUrl = Field(
+        default=DEFAULT_RUNBOOK_URL,
+        description="The page every alarm description and the dashboard link to, with an anchor "
+        "per alarm (a copy of docs/alarms.md where your team keeps its runbooks); https, no '#'.",
+    )
     production: bool = Field(
         default=False, description="Production rules apply (true by default for 'prod')."
     )
@@ -310,7 +317,11 @@ class EnvironmentConfig(_Strict):
 
     def alarms_props(self) -> dict[str, Any]:
         """``DatabaseAlarms`` arguments (all but ``database``)."""
-        return {"thresholds": self.alarm_thresholds, "alarm_emails": self.alarm_emails}
+        return {
+            "thresholds": self.alarm_thresholds,
+            "alarm_emails": self.alarm_emails,
+            "runbook_url": self.alarm_runbook_url,
+        }
 
     @property
     def alarm_thresholds(self) -> AlarmThresholds:

@@ -125,7 +125,10 @@ class FleetDatabase:
 
     def alarms_props(self) -> dict[str, Any]:
         """``DatabaseAlarms`` arguments but ``database`` and ``topic`` (the environment's)."""
-        return {"thresholds": self.settings.alarm_thresholds}
+        return {
+            "thresholds": self.settings.alarm_thresholds,
+            "runbook_url": self.settings.alarm_runbook_url,
+        }
 
     @property
     def wants_proxy(self) -> bool:

@@ -84,6 +84,9 @@ def compare_assemblies(
             findings.extend(compare_templates(stack, old_template, current[key]))
         else:
             findings.append(_stack_removed(stack, key, old_template))
+    findings.extend(
+        _no_baseline(stack_name_of(Path(key)), key) for key in sorted(set(current) - set(baseline))
+    )
     findings.sort(key=lambda f: (not f.unsafe, f.stack, f.logical_id, f.property or ""))
     stacks = tuple(stack_name_of(Path(key)) for key in sorted(set(baseline) | set(current)))
     return GuardReport(findings=tuple(findings), stacks=stacks)
@@ -346,5 +349,21 @@ def _stack_removed(stack: str, key: str, template: Template) -> Finding:
         None,
         key,
         ABSENT,
-        f"stack template {key} is missing from CURRENT{held}",
+        f"stack template {key} is missing from CURRENT{held}: a deploy without it deletes "
+        "the stack. If it is not one of your environments (a shipped example), or you removed "
+        "the environment on purpose, delete its baseline file",
+    )
+
+
+def _no_baseline(stack: str, key: str) -> Finding:
+    return Finding(
+        stack,
+        "-",
+        "AWS::CloudFormation::Stack",
+        Category.NO_BASELINE,
+        None,
+        ABSENT,
+        key,
+        f"no baseline yet for {key}: nothing to compare it with; adopt the missing baselines "
+        "with `make baselines` (python -m rds_ha.guard.adopt BASELINE CURRENT)",
     )

@@ -23,7 +23,11 @@ class Category(StrEnum):
     # A Condition now decides whether the resource exists; when false, it is deleted.
     MAY_BE_REMOVED = "may-be-removed"
     BACKUPS_DISABLED = "backups-disabled"
+    # A template in BASELINE with none in CURRENT: the stack's resources would be deleted.
     STACK_REMOVED = "stack-removed"
+    # A template in CURRENT with none in BASELINE: a stack not compared yet (a new environment,
+    # or a user's own environments before their baselines are adopted). Nothing is deleted.
+    NO_BASELINE = "no-baseline"
     IN_PLACE = "in-place"
     # A change RDS documents it refuses: the update would fail and roll back.
     AWS_REFUSES = "aws-refuses"
@@ -31,7 +35,7 @@ class Category(StrEnum):
     REPLACED_NO_DATA = "replaced-no-data"
 
 
-SAFE_CATEGORIES = frozenset({Category.IN_PLACE, Category.REPLACED_NO_DATA})
+SAFE_CATEGORIES = frozenset({Category.IN_PLACE, Category.REPLACED_NO_DATA, Category.NO_BASELINE})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from rds_ha.guard.findings import Finding, GuardReport
+from rds_ha.guard.findings import Category, Finding, GuardReport
 from rds_ha.guard.values import ABSENT
 
 MAX_VALUE_WIDTH = 80
@@ -93,6 +93,14 @@ def print_report(report: GuardReport, console: Console, *, verbose: bool = False
     for finding in unsafe:
         console.print(
             f"[red]UNSAFE[/red] {escape(finding.category)} {escape(_line(finding))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    # A stack that has no baseline is not compared at all: said even without --verbose.
+    not_compared = [f for f in safe if f.category is Category.NO_BASELINE]
+    for finding in [] if verbose else not_compared:
+        console.print(
+            f"[yellow]NOT COMPARED[/yellow] {escape(_line(finding))}",
             highlight=False,
             soft_wrap=True,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_kms as kms
@@ -50,6 +50,9 @@ from rds_ha.monitoring.alarm_topic import alarm_topic, alarm_topic_key
 from rds_ha.monitoring.cluster_member_lookup import ClusterMemberLookup
 from rds_ha.monitoring.cluster_members import member_problems
 
+# rds-ha's own alarm runbooks (docs/alarms.md, an anchor per alarm). Every alarm description
+# carries it, so changing it is an in-place change to every alarm: point a team's alarms at its
+# own runbooks with ``runbook_url`` (``alarm_runbook_url`` in environments.toml) instead.
 DEFAULT_RUNBOOK_URL = "https://github.com/cdk-rds-ha/rds-ha/blob/main/docs/alarms.md"
 SEVERITIES = ("warning", "critical")
 WARNING_COLOR = "#ff7f0e"
@@ -70,7 +73,8 @@ class DatabaseAlarms(Construct):
         CloudWatch alarms and RDS events publish (a topic made by ``DatabaseAlarms`` does).
         Default: a new encrypted topic for this database.
     :param runbook_url: page whose anchors explain each alarm; linked from every alarm
-        description and the dashboard. Default: rds-ha's ``docs/alarms.md``.
+        description and the dashboard, with an anchor per alarm (``#high-cpu``...). Default:
+        ``DEFAULT_RUNBOOK_URL``, rds-ha's ``docs/alarms.md``.
     :param cluster_member_identifiers: a Multi-AZ DB cluster's three DB instance identifiers;
         each alarm watches the worst member (``cluster_members``). Default: learned when the
         stack is deployed (``ClusterMemberLookup``, ``member_lookup``).
@@ -100,6 +104,13 @@ class DatabaseAlarms(Construct):
         self.facts = facts_of(database)
         self.runbook_url = runbook_url
         problems = alarm_problems(self.thresholds, self.facts)
+        if not Token.is_unresolved(runbook_url) and (
+            not runbook_url.startswith("https://") or "#" in runbook_url
+        ):
+            problems.append(
+                f"runbook_url={runbook_url!r}: each alarm appends '#<alarm>'; allowed: an "
+                "https:// URL without a '#' fragment"
+            )
         if topic is not None and alarm_emails:
             problems.append(
                 f"alarm_emails={list(alarm_emails)!r}: with a topic given, subscribe them to "
