@@ -201,14 +201,26 @@ def _multi_az_cluster(templates: dict[str, dict[str, Any]]) -> None:
     (cluster,) = _of_type(template, "AWS::RDS::DBCluster")
     assert cluster["Properties"]["DBClusterInstanceClass"] == "db.m6gd.large"
     assert not _of_type(template, "AWS::RDS::DBInstance")
-    lookups = [
-        r
-        for r in template["Resources"].values()
-        if r["Type"].startswith("Custom::") and "ClusterMember" in r["Type"] + json.dumps(r)
+    (lookup,) = [
+        logical_id
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "Custom::RdsClusterMembers"
     ]
-    assert lookups, "the cluster member lookup"
-    alarms = _of_type(template, "AWS::CloudWatch::Alarm")
-    assert any("Metrics" in alarm["Properties"] for alarm in alarms)  # worst member
+    # Each alarm watches the worst of the three members the lookup returns.
+    (cpu,) = [
+        alarm["Properties"]
+        for alarm in _of_type(template, "AWS::CloudWatch::Alarm")
+        if alarm["Properties"]["AlarmName"] == "payments-cpu-warning"
+    ]
+    members = [
+        metric["MetricStat"]["Metric"]["Dimensions"]
+        for metric in cpu["Metrics"]
+        if "MetricStat" in metric
+    ]
+    assert members == [
+        [{"Name": "DBInstanceIdentifier", "Value": {"Fn::GetAtt": [lookup, f"Member{n}"]}}]
+        for n in range(3)
+    ]
 
 
 def _fleet(templates: dict[str, dict[str, Any]]) -> None:
