@@ -151,7 +151,8 @@ SECRET_MODE_RESOURCES = 10
 def _cfn_lint_rules() -> Rules:
     # cfn-lint loads its ~700 rules for each Runner (about 0.4 s); `cfn-lint a.json b.json`
     # loads them once for every template, and so does this.
-    return Runner(ConfigMixIn([])).rules
+    # Only the rules are read: .cfnlintrc.yaml's cdk.out/*.template.json need not exist yet.
+    return Runner(ConfigMixIn([], ignore_bad_template=True)).rules
 
 
 def cfn_lint(path: Path, *, region: str, ignore_checks: Sequence[str] = ()) -> list[Match]:
