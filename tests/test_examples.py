@@ -167,6 +167,8 @@ def _own_vpc(templates: dict[str, dict[str, Any]]) -> None:
     assert _of_type(templates["MyNetwork"], "AWS::EC2::VPC")
     database = templates["MyOrdersDatabase"]
     assert not _of_type(database, "AWS::EC2::VPC")
+    # The VPC's subnets come from the network stack's outputs.
+    assert "Fn::GetStackOutput" in json.dumps(database)
     (instance,) = _of_type(database, "AWS::RDS::DBInstance")
     assert instance["Properties"]["MultiAZ"] is True
     ingress = [
