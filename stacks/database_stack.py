@@ -11,6 +11,7 @@ from constructs import Construct
 from rds_ha import (
     DatabaseAlarms,
     DatabaseBackups,
+    DatabaseNetwork,
     DatabaseProxy,
     EnvironmentConfig,
     FailoverGameDay,
@@ -27,7 +28,6 @@ from rds_ha import (
 from stacks.disaster_recovery_replica_stack import DisasterRecoveryReplicaStack
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 from stacks.fleet_database_stack import FleetDatabaseStack
-from stacks.network import DatabaseNetwork
 from stacks.resilience import add_resilience
 
 # "You can have up to 20 proxies for each AWS account ID", adjustable in Service Quotas (RDS

@@ -16,13 +16,13 @@ from constructs import Construct
 
 from rds_ha import (
     CrossRegionReadReplica,
+    DatabaseNetwork,
     EnvironmentConfig,
     HighlyAvailableDatabase,
     alarm_topic,
     alarm_topic_key,
     create_database_key,
 )
-from stacks.network import DatabaseNetwork
 
 
 class DisasterRecoveryReplicaStack(Stack):

@@ -12,6 +12,7 @@ The public API: every construct and type a CDK app needs is importable from here
   runbooks), ``FleetDashboard`` (a row per database),
   ``ClusterMemberLookup`` (a Multi-AZ DB cluster's member identifiers, read at deploy time),
   ``alarm_topic`` and ``alarm_topic_key`` (an encrypted alarm topic).
+- The network: ``DatabaseNetwork`` (isolated subnets in three AZs, encrypted flow logs, no NAT).
 - Keys and removal: ``create_database_key``, ``allow_cloudwatch_logs``, ``RETAIN_NAMED``.
 - Environments as data: ``load_config``, ``parse_config``, ``AppConfig``, ``EnvironmentConfig``,
   ``FleetDatabase`` (one more database of an environment),
@@ -45,6 +46,7 @@ _LAZY = {
     "DatabaseAlarms": "rds_ha.monitoring.database_alarms",
     "DEFAULT_RUNBOOK_URL": "rds_ha.monitoring.database_alarms",
     "DatabaseBackups": "rds_ha.backups.database_backups",
+    "DatabaseNetwork": "rds_ha.database.database_network",
     "Deployment": "rds_ha.catalog.engines",
     "Engine": "rds_ha.catalog.engines",
     "EnvironmentConfig": "rds_ha.environments.config",
@@ -99,6 +101,7 @@ __all__ = [
     "CrossRegionReadReplica",
     "DatabaseAlarms",
     "DatabaseBackups",
+    "DatabaseNetwork",
     "DatabaseProxy",
     "Deployment",
     "Engine",

@@ -13,8 +13,7 @@ from aws_cdk.assertions import Match, Template
 from constructs import Construct
 from synth_helpers import TEST_ENV, project_context
 
-from rds_ha import skip_checkov_checks
-from stacks.network import DatabaseNetwork
+from rds_ha import DatabaseNetwork, skip_checkov_checks
 from stacks.pipeline_findings import _writes_on_any_resource
 
 

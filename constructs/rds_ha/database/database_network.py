@@ -1,4 +1,4 @@
-"""The VPC a database environment runs in."""
+"""``DatabaseNetwork``: the VPC a database runs in (isolated subnets, flow logs, no NAT)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from rds_ha import RETAIN_NAMED, allow_cloudwatch_logs, skip_checkov_checks
+from rds_ha.database.defaults import RETAIN_NAMED
+from rds_ha.database.keys import allow_cloudwatch_logs
+from rds_ha.nag import skip_checkov_checks
 
 
 class DatabaseNetwork(Construct):
