@@ -18,6 +18,7 @@ import aws_cdk as cdk
 from rds_ha import ConfigurationError, check_resource_limits, write_stack_policy
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
+from stacks.aurora_stack import AuroraStack
 from stacks.database_stack import DatabaseStack
 from stacks.example_app_stack import ExampleAppStack
 
@@ -41,7 +42,7 @@ def main() -> None:
             repository_path,
         )
 
-        stacks = PipelineStack(
+        stacks: list[DatabaseStack | AuroraStack] = PipelineStack(
             app,
             pipeline=config.pipeline,
             environments=environments,
@@ -49,9 +50,9 @@ def main() -> None:
             cli_version=pinned_cdk_cli_version(),
         ).database_stacks
     else:
-        stacks = [DatabaseStack(app, config=environment) for environment in environments]
+        rds_stacks = [DatabaseStack(app, config=environment) for environment in environments]
         if str(app.node.try_get_context("example_app")).lower() == "true":
-            for stack in stacks:
+            for stack in rds_stacks:
                 ExampleAppStack(
                     app,
                     f"{stack.config.stack_name}-example-app",
@@ -60,6 +61,14 @@ def main() -> None:
                     proxy=stack.proxy,
                     db_user=stack.config.master_username,
                 )
+        # Aurora environments (engine = "aurora-postgresql" / "aurora-mysql"): a stack each.
+        stacks = [
+            *rds_stacks,
+            *(
+                AuroraStack(app, config=aurora)
+                for aurora in config.select_aurora(app.node.try_get_context("env"))
+            ),
+        ]
     try:
         check_resource_limits(app)
     except ConfigurationError as error:

@@ -10,6 +10,7 @@ from aws_cdk import CfnOutput, Environment, Stack, Tags
 from constructs import Construct
 
 from rds_ha import (
+    AuroraEnvironmentConfig,
     EnvironmentConfig,
     automated_backup_key_alias,
     create_database_key,
@@ -17,12 +18,14 @@ from rds_ha import (
 )
 
 
-def dr_vault_name(config: EnvironmentConfig) -> str:
+def dr_vault_name(config: EnvironmentConfig | AuroraEnvironmentConfig) -> str:
     return f"{config.identifier}-dr-backups"
 
 
 class DisasterRecoveryStack(Stack):
-    def __init__(self, scope: Construct, *, config: EnvironmentConfig) -> None:
+    def __init__(
+        self, scope: Construct, *, config: EnvironmentConfig | AuroraEnvironmentConfig
+    ) -> None:
         assert config.backups.dr_region
         super().__init__(
             scope,

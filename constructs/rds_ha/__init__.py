@@ -6,6 +6,9 @@ The public API: every construct and type a CDK app needs is importable from here
   other constructs take), ``ImportedDatabase`` (one deployed elsewhere,
   ``HighlyAvailableDatabase.from_database_attributes``), ``Engine``, ``Deployment``,
   ``CredentialsMode``, ``ApplicationUser`` (an application's user, rotated by alternating users).
+- Aurora: ``AuroraDatabase`` (provisioned or Serverless v2, on ``rds.DatabaseCluster``),
+  ``AuroraAlarms``, ``AuroraEngine``, ``AuroraDeployment``, ``AuroraStorageType``,
+  ``AuroraEnvironmentConfig``.
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``DEFAULT_RUNBOOK_URL`` (the alarms'
@@ -38,6 +41,13 @@ import importlib
 from typing import Any
 
 _LAZY = {
+    # Aurora.
+    "AuroraAlarms": "rds_ha.aurora.aurora_alarms",
+    "AuroraDatabase": "rds_ha.aurora.aurora_database",
+    "AuroraDeployment": "rds_ha.catalog.aurora",
+    "AuroraEngine": "rds_ha.catalog.aurora",
+    "AuroraEnvironmentConfig": "rds_ha.environments.aurora",
+    "AuroraStorageType": "rds_ha.catalog.aurora",
     "AlarmThresholds": "rds_ha.monitoring.alarm_thresholds",
     "AppConfig": "rds_ha.environments.loading",
     "ClusterMemberLookup": "rds_ha.monitoring.cluster_member_lookup",
@@ -95,6 +105,12 @@ __all__ = [
     "AlarmThresholds",
     "AppConfig",
     "ApplicationUser",
+    "AuroraAlarms",
+    "AuroraDatabase",
+    "AuroraDeployment",
+    "AuroraEngine",
+    "AuroraEnvironmentConfig",
+    "AuroraStorageType",
     "ClusterMemberLookup",
     "ConfigurationError",
     "CredentialsMode",

@@ -4,34 +4,33 @@ Serverless v2) in rds-ha's safe configuration, on aws-cdk-lib's ``rds.DatabaseCl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Unpack
 
 import jsii
-from aws_cdk import ArnFormat, CfnResource, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import ArnFormat, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from rds_ha.aurora.catalog import (
+from rds_ha.aurora.aurora_metrics import AuroraMetrics
+from rds_ha.aurora.validation import AuroraSettings, aurora_problems
+from rds_ha.catalog.aurora import (
     PROFILES,
     SERVERLESS_CLASS,
     AuroraDeployment,
     AuroraEngine,
-    StorageType,
+    AuroraStorageType,
 )
-from rds_ha.aurora.validation import AuroraSettings, aurora_problems
 from rds_ha.catalog.credentials import MASTER_SECRET_TAG, CredentialsMode
 from rds_ha.database import defaults
 from rds_ha.database.builders import enhanced_monitoring_policy
 from rds_ha.database.credentials import EXCLUDE_CHARACTERS, rotation_function_name
 from rds_ha.database.endpoints import interface_endpoint_of
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
-from rds_ha.database.metrics import MetricOptions
 from rds_ha.errors import ConfigurationError
 
 _ROTATION = {
@@ -43,7 +42,7 @@ _ROTATION = {
 
 
 @jsii.implements(ec2.IConnectable)
-class AuroraDatabase(Construct):
+class AuroraDatabase(AuroraMetrics, Construct):
     """An Aurora DB cluster: a writer and ``readers`` in the other AZs on one cluster volume
     (six copies in three AZs), CMK-encrypted, TLS enforced, logs exported to log groups of its
     own, IAM authentication, Performance Insights, enhanced monitoring, deletion protection and
@@ -63,7 +62,7 @@ class AuroraDatabase(Construct):
         Serverless v2 readers scale with the writer (tier 1).
     :param min_capacity: / :param max_capacity: ACUs (Serverless v2). Default: 0.5 and 8.
         0 lets the instances pause when idle, where the engine version supports it.
-    :param storage_type: ``StorageType.STANDARD`` (default) or ``IO_OPTIMIZED``.
+    :param storage_type: ``AuroraStorageType.STANDARD`` (default) or ``IO_OPTIMIZED``.
     :param backtrack_window: Aurora MySQL only, at most 72 hours. Default: none.
     :param identifier: the DB cluster identifier. Default: from the stack name and id.
     :param credentials: ``CredentialsMode.SECRET`` (default: a secret of the stack's own,
@@ -85,7 +84,7 @@ class AuroraDatabase(Construct):
         reader_promotion_tiers: Sequence[int] = (),
         min_capacity: float = 0.5,
         max_capacity: float = 8,
-        storage_type: StorageType = StorageType.STANDARD,
+        storage_type: AuroraStorageType = AuroraStorageType.STANDARD,
         backtrack_window: Duration | None = None,
         identifier: str | None = None,
         backup_retention: Duration = defaults.BACKUP_RETENTION,
@@ -105,6 +104,7 @@ class AuroraDatabase(Construct):
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         monitoring_interval: Duration = defaults.MONITORING_INTERVAL,
         vpc_subnets: ec2.SubnetSelection | None = None,
+        parameter_path: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -270,7 +270,7 @@ class AuroraDatabase(Construct):
             storage_encryption_key=self.encryption_key,
             storage_type=(
                 rds.DBClusterStorageType.AURORA_IOPT1
-                if storage_type is StorageType.IO_OPTIMIZED
+                if storage_type is AuroraStorageType.IO_OPTIMIZED
                 else rds.DBClusterStorageType.AURORA
             ),
             backtrack_window=backtrack_window,
@@ -320,6 +320,27 @@ class AuroraDatabase(Construct):
         self.endpoint_address: str = self.cluster.cluster_endpoint.hostname
         self.reader_endpoint_address: str = self.cluster.cluster_read_endpoint.hostname
         self.resource_id: str = self.cluster.cluster_resource_identifier
+        self._publish(parameter_path or f"{defaults.PARAMETER_PATH_ROOT}/{self.identifier}")
+
+    def _publish(self, path: str) -> None:
+        """Writer and reader endpoints, port and secret ARN under ``path`` (SSM) and as outputs."""
+        values = {
+            "Endpoint": ("endpoint", self.endpoint_address, "writer endpoint address"),
+            "ReaderEndpoint": ("reader-endpoint", self.reader_endpoint_address, "reader endpoint"),
+            "Port": ("port", str(self.port), "port"),
+        }
+        if self.secret is not None:
+            values["SecretArn"] = ("secret-arn", self.secret.secret_arn, "master user secret ARN")
+        self.parameter_path: str | None = path
+        for name, (leaf, value, what) in values.items():
+            ssm.StringParameter(
+                self,
+                f"{name}Parameter",
+                parameter_name=f"{path}/{leaf}",
+                string_value=value,
+                description=f"{self.identifier}: {what}",
+            )
+            CfnOutput(self, name, value=value, description=f"{self.identifier}: {what}")
 
     def _instance(
         self, number: int, zone: str | None, promotion_tier: int | None
@@ -420,47 +441,6 @@ class AuroraDatabase(Construct):
             region=Stack.of(self).region,
             account=Stack.of(self).account,
         )
-
-    def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
-        """An AWS/RDS metric of the cluster (dimension ``DBClusterIdentifier``)."""
-        return self._metric(metric_name, {"DBClusterIdentifier": self.identifier}, options)
-
-    def metric_instance(
-        self, instance_identifier: str, metric_name: str, **options: Unpack[MetricOptions]
-    ) -> cloudwatch.Metric:
-        """An AWS/RDS metric of one DB instance of the cluster (``DBInstanceIdentifier``)."""
-        return self._metric(metric_name, {"DBInstanceIdentifier": instance_identifier}, options)
-
-    def _metric(
-        self, metric_name: str, dimensions: dict[str, str], options: MetricOptions
-    ) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace="AWS/RDS",
-            metric_name=metric_name,
-            dimensions_map=options.get("dimensions_map", dimensions),
-            statistic=options.get("statistic", "Average"),
-            period=options.get("period", Duration.minutes(1)),
-            account=options.get("account"),
-            color=options.get("color"),
-            id=options.get("id"),
-            label=options.get("label"),
-            region=options.get("region"),
-            stack_account=options.get("stack_account"),
-            stack_region=options.get("stack_region"),
-            unit=options.get("unit"),
-            visible=options.get("visible"),
-        )
-
-    def allow_connections_from(
-        self, other: ec2.IConnectable, description: str | None = None
-    ) -> None:
-        self.connections.allow_default_port_from(
-            other, description or f"Database clients of {self.identifier}"
-        )
-
-    def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
-        """IAM database authentication as ``db_user``."""
-        return self.cluster.grant_connect(grantee, db_user)
 
     @property
     def is_serverless(self) -> bool:

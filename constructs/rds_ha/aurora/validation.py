@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rds_ha.aurora.catalog import (
+from rds_ha.catalog.aurora import (
     PROFILES,
     AuroraDeployment,
     AuroraEngine,
-    StorageType,
+    AuroraStorageType,
     backtrack_problems,
     capacity_problems,
     instance_class_problem,
@@ -70,7 +70,7 @@ def aurora_problems(settings: AuroraSettings) -> list[str]:
         for name, value, choices in (
             ("engine", s.engine, AuroraEngine),
             ("deployment", s.deployment, AuroraDeployment),
-            ("storage_type", s.storage_type, StorageType),
+            ("storage_type", s.storage_type, AuroraStorageType),
             ("credentials", s.credentials, CredentialsMode),
         )
         if (problem := coerce_choice(name, value, choices)[1])

@@ -6,13 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import (
-    Acknowledgment,
-    Annotations,
-    Duration,
-    Fn,
-    Validations,
-)
+from aws_cdk import Acknowledgment, Annotations, Duration, Fn, Validations
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -20,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from rds_ha.backups import backup_rules
+from rds_ha.backups.cluster_members import acknowledge_cluster_instances, protected_resource_type
 from rds_ha.backups.vault import RuleWindows, backup_name, protected_backup_vault
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database.i_highly_available_database import (
@@ -193,6 +188,7 @@ class DatabaseBackups(Construct):
             resources=[backup.BackupResource.from_arn(self.database_arn)],
             role=self.role,
         )
+        acknowledge_cluster_instances(database)
         self._create_restore_testing(restore_test_schedule)
 
     def add_database(
@@ -389,7 +385,7 @@ class DatabaseBackups(Construct):
                 database.identifier, "_restores_database"
             ),
             iam_role_arn=self.role.role_arn,
-            protected_resource_type="RDS",
+            protected_resource_type=protected_resource_type(database),
             protected_resource_arns=[arn],
             # The restored copy goes into the database's own isolated subnets and security
             # group (no ingress), never a default VPC.

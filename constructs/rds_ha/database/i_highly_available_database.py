@@ -28,9 +28,11 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct, IMixin, Node
 
+from rds_ha.catalog.aurora import AuroraDeployment, AuroraEngine
 from rds_ha.catalog.credentials import CredentialsMode
 from rds_ha.catalog.engines import Deployment, Engine
 from rds_ha.database.metrics import MetricOptions
+from rds_ha.errors import ConfigurationError
 
 
 class IHighlyAvailableDatabase(Protocol):
@@ -50,7 +52,7 @@ class IHighlyAvailableDatabase(Protocol):
         ...
 
     @property
-    def engine(self) -> Engine: ...
+    def engine(self) -> Engine | AuroraEngine: ...
 
     @property
     def engine_version(self) -> str | None:
@@ -58,7 +60,7 @@ class IHighlyAvailableDatabase(Protocol):
         ...
 
     @property
-    def deployment(self) -> Deployment: ...
+    def deployment(self) -> Deployment | AuroraDeployment: ...
 
     @property
     def credentials(self) -> CredentialsMode:
@@ -222,3 +224,20 @@ def missing_attribute_problems(
         for name, why in needs.items()
         if getattr(database, name) is None
     ]
+
+
+def rds_engine_and_deployment(
+    database: IHighlyAvailableDatabase, what: str, instead: str
+) -> tuple[Engine, Deployment]:
+    """The engine and deployment of an RDS database (a DB instance or Multi-AZ DB cluster);
+    ``what`` refuses an Aurora cluster with a ``ConfigurationError`` naming ``instead``."""
+    engine, deployment = database.engine, database.deployment
+    if isinstance(engine, Engine) and isinstance(deployment, Deployment):
+        return engine, deployment
+    raise ConfigurationError(
+        database.node.path,
+        [
+            f"engine={engine.value!r}: {what} is for RDS DB instances and Multi-AZ DB "
+            f"clusters; for an Aurora cluster: {instead}"
+        ],
+    )

@@ -289,17 +289,7 @@ class EnvironmentConfig(_Strict):
 
     def backups_props(self) -> dict[str, Any]:
         """``DatabaseBackups`` arguments (all but ``database`` and the DR vault)."""
-        settings = self.backups
-        return {
-            "continuous_retention": _days(settings.continuous_retention_days),
-            "daily_retention": Duration.days(settings.daily_retention_days),
-            "monthly_retention": Duration.days(settings.monthly_retention_days),
-            "backup_start_hour_utc": settings.backup_start_hour_utc,
-            "disaster_recovery_retention": _days(settings.dr_retention_days),
-            "disaster_recovery_monthly_retention": _days(settings.dr_monthly_retention_days),
-            "vault_lock": settings.lock_configuration,
-            "restore_test_schedule": settings.restore_test_schedule,
-        }
+        return backups_props_of(self.backups)
 
     @property
     def exports_snapshots(self) -> bool:
@@ -390,3 +380,17 @@ def _days(days: int | None) -> Duration | None:
 
 def _gib(gib: int | None) -> Size | None:
     return None if gib is None else Size.gibibytes(gib)
+
+
+def backups_props_of(settings: BackupsConfig) -> dict[str, Any]:
+    """``DatabaseBackups`` arguments of a ``[environments.<env>.backups]`` table."""
+    return {
+        "continuous_retention": _days(settings.continuous_retention_days),
+        "daily_retention": Duration.days(settings.daily_retention_days),
+        "monthly_retention": Duration.days(settings.monthly_retention_days),
+        "backup_start_hour_utc": settings.backup_start_hour_utc,
+        "disaster_recovery_retention": _days(settings.dr_retention_days),
+        "disaster_recovery_monthly_retention": _days(settings.dr_monthly_retention_days),
+        "vault_lock": settings.lock_configuration,
+        "restore_test_schedule": settings.restore_test_schedule,
+    }

@@ -12,6 +12,7 @@ from pydantic_core import ErrorDetails
 
 from rds_ha.catalog.engines import PROFILES, Deployment, Engine
 from rds_ha.database.validation import coerce_choice, database_problems
+from rds_ha.environments.aurora import AURORA_ENGINES, AuroraEnvironmentConfig
 from rds_ha.environments.config import EnvironmentConfig
 from rds_ha.environments.databases import (
     MERGED_SETTINGS,
@@ -29,20 +30,33 @@ class AppConfig(_Strict):
     environments: dict[str, EnvironmentConfig]
     # The optional [pipeline] table: a CDK Pipelines rollout instead of `cdk deploy`.
     pipeline: PipelineConfig | None = None
+    # The environments whose engine is Aurora (engine = "aurora-postgresql" / "aurora-mysql").
+    aurora: dict[str, AuroraEnvironmentConfig] = {}
 
     def select(self, name: str | None) -> list[EnvironmentConfig]:
-        """One environment by name, or all of them for ``None``."""
+        """One RDS environment by name (none when ``name`` is an Aurora one), or all of them
+        for ``None``."""
         if name is None:
             return list(self.environments.values())
-        if name not in self.environments:
+        self._check_name(name)
+        return [self.environments[name]] if name in self.environments else []
+
+    def select_aurora(self, name: str | None) -> list[AuroraEnvironmentConfig]:
+        """One Aurora environment by name (none when ``name`` is an RDS one), or all of them."""
+        if name is None:
+            return list(self.aurora.values())
+        self._check_name(name)
+        return [self.aurora[name]] if name in self.aurora else []
+
+    def _check_name(self, name: str) -> None:
+        if name not in self.environments and name not in self.aurora:
             raise ConfigurationError(
                 "env",
                 [
                     f"env={name!r}: no such environment; valid: "
-                    f"{', '.join(sorted(self.environments))}"
+                    f"{', '.join(sorted([*self.environments, *self.aurora]))}"
                 ],
             )
-        return [self.environments[name]]
 
 
 def _describe(error: ErrorDetails) -> str:
@@ -158,6 +172,7 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
     if not isinstance(environments, dict) or not environments:
         raise ConfigurationError(source, [*problems, "environments: no [environments.<name>]"])
     parsed: dict[str, EnvironmentConfig] = {}
+    aurora: dict[str, AuroraEnvironmentConfig] = {}
     for name, table in environments.items():
         if not isinstance(table, dict):
             problems.append(f"environments.{name}={table!r}: must be a table")
@@ -165,6 +180,10 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
         if "name" in table:
             # The table's name is the environment's name; a key would silently override it.
             problems.append(f"[{name}] name={table['name']!r}: unknown key")
+            continue
+        if str(table.get("engine", "")).strip().lower() in AURORA_ENGINES:
+            if environment_of_aurora := _parse_aurora(name, table, problems):
+                aurora[name] = environment_of_aurora
             continue
         databases, database_problems = _database_tables(name, table.get("databases", {}))
         problems += database_problems
@@ -188,10 +207,30 @@ def parse_config(data: dict[str, Any], source: str = "environments.toml") -> App
     pipeline = _parse_pipeline(data.get("pipeline"), problems)
     if pipeline is not None:
         problems += pipeline.problems(list(parsed.values()))
+        problems += [
+            f"[{name}] engine={environment.engine.value!r}: the [pipeline] rolls out RDS "
+            "environments only; allowed: deploy Aurora environments with cdk deploy "
+            "(-c config=<a file without [pipeline]>)"
+            for name, environment in aurora.items()
+        ]
     if problems:
         # Each problem once, in the order found.
         raise ConfigurationError(source, list(dict.fromkeys(problems)))
-    return AppConfig(environments=parsed, pipeline=pipeline)
+    return AppConfig(environments=parsed, pipeline=pipeline, aurora=aurora)
+
+
+def _parse_aurora(
+    name: str, table: dict[str, Any], problems: list[str]
+) -> AuroraEnvironmentConfig | None:
+    """An Aurora environment, its problems added to ``problems``."""
+    try:
+        environment = AuroraEnvironmentConfig.model_validate({**table, "name": name})
+    except ValidationError as error:
+        problems += [f"[{name}] {_describe(e)}" for e in error.errors()]
+        return None
+    found = environment.problems()
+    problems += [f"[{name}] {problem}" for problem in found]
+    return None if found else environment
 
 
 def _parse_pipeline(table: Any, problems: list[str]) -> PipelineConfig | None:

@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from rds_ha.catalog.aurora import is_cluster_deployment
 from rds_ha.catalog.aws_rules import cite
 from rds_ha.catalog.engines import Deployment
 from rds_ha.database import defaults
@@ -107,7 +108,8 @@ class FailoverGameDay(Construct):
                 ],
             )
         self.database = database
-        cluster = database.deployment is Deployment.MULTI_AZ_CLUSTER
+        # Aurora and Multi-AZ DB clusters fail over with aws:rds:failover-db-cluster.
+        cluster = is_cluster_deployment(database.deployment)
         action = CLUSTER_FAILOVER if cluster else INSTANCE_FAILOVER
         identifier = database.identifier
         stack = Stack.of(self)

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from rds_ha.catalog.engines import Deployment, Engine
-from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
+from rds_ha.database.i_highly_available_database import (
+    IHighlyAvailableDatabase,
+    rds_engine_and_deployment,
+)
 from rds_ha.monitoring.alarm_thresholds import DatabaseFacts
 
 COMPOSITE_SLUGS = ("scale-up-recommended", "at-risk")
@@ -123,9 +126,10 @@ def facts_of(database: IHighlyAvailableDatabase) -> DatabaseFacts:
     """The facts of ``database``; check ``missing_attribute_problems(database, ...,
     FACTS_NEEDED)`` first."""
     assert database.instance_class is not None and database.allocated_storage_gib is not None
+    engine, deployment = rds_engine_and_deployment(database, "DatabaseAlarms", "AuroraAlarms")
     return DatabaseFacts(
-        engine=database.engine,
-        deployment=database.deployment,
+        engine=engine,
+        deployment=deployment,
         instance_class=database.instance_class,
         allocated_storage_gib=database.allocated_storage_gib,
         # No autoscaling ceiling known: the storage is what it is.

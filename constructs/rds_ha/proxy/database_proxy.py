@@ -15,6 +15,7 @@ from constructs import Construct
 from rds_ha.database.i_highly_available_database import (
     IHighlyAvailableDatabase,
     missing_attribute_problems,
+    rds_engine_and_deployment,
 )
 from rds_ha.errors import ConfigurationError
 from rds_ha.proxy import proxy_rules
@@ -92,12 +93,15 @@ class DatabaseProxy(Construct):
                 connection_borrow_timeout, proxy_rules.CONNECTION_BORROW_TIMEOUT_SECONDS
             ),
         )
+        engine, deployment = rds_engine_and_deployment(
+            database, "DatabaseProxy", "rds-ha builds no RDS Proxy in front of Aurora yet"
+        )
         problems = missing_attribute_problems(database, "DatabaseProxy", _NEEDED)
         if database.engine_version is not None:
             problems += proxy_rules.target_problems(
-                engine=database.engine,
+                engine=engine,
                 engine_version=database.engine_version,
-                deployment=database.deployment,
+                deployment=deployment,
                 parameters=database.parameters,
             )
         problems += proxy_rules.name_problems(self.proxy_name)
@@ -105,7 +109,8 @@ class DatabaseProxy(Construct):
         problems += self.thresholds.problems()
         if problems:
             raise ConfigurationError(self.node.path, problems)
-        self.port = proxy_rules.PROXY_PORTS[database.engine]
+        self.engine = engine
+        self.port = proxy_rules.PROXY_PORTS[engine]
         assert database.secret is not None and database.encryption_key is not None
         self._secret = database.secret
         self._key = database.encryption_key
@@ -180,7 +185,7 @@ class DatabaseProxy(Construct):
             self,
             "Resource",
             db_proxy_name=self.proxy_name,
-            engine_family=proxy_rules.ENGINE_FAMILIES[self.database.engine],
+            engine_family=proxy_rules.ENGINE_FAMILIES[self.engine],
             auth=[
                 rds.CfnDBProxy.AuthFormatProperty(
                     auth_scheme="SECRETS",

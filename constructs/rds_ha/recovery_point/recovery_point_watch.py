@@ -19,7 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from rds_ha.catalog.engines import Deployment
+from rds_ha.catalog.aurora import is_cluster_deployment
 from rds_ha.database import defaults
 from rds_ha.database.i_highly_available_database import IHighlyAvailableDatabase
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
@@ -271,4 +271,4 @@ class RecoveryPointWatch(Construct):
 
 
 def _kind(database: IHighlyAvailableDatabase) -> str:
-    return "cluster" if database.deployment is Deployment.MULTI_AZ_CLUSTER else "instance"
+    return "cluster" if is_cluster_deployment(database.deployment) else "instance"

@@ -22,12 +22,14 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from rds_ha.catalog.aws_rules import Features, combination_problems
+from rds_ha.catalog.engines import Engine
 from rds_ha.database import defaults
 from rds_ha.database.builders import enhanced_monitoring_policy, instance_engine
 from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.i_highly_available_database import (
     IHighlyAvailableDatabase,
     missing_attribute_problems,
+    rds_engine_and_deployment,
 )
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
@@ -94,20 +96,23 @@ class CrossRegionReadReplica(Construct):
         if problems:
             raise ConfigurationError(self.node.path, problems)
         assert source.backup_retention_days is not None and source.instance_class is not None
+        engine, deployment = rds_engine_and_deployment(
+            source, "CrossRegionReadReplica", "an Aurora Global Database secondary cluster"
+        )
         problems = cross_region_problems(
             cross_region=True,
             dr_region=stack.region,
             region=source_stack.region,
-            deployment=source.deployment,
-            engine=source.engine.value,
+            deployment=deployment,
+            engine=engine.value,
             backup_retention_days=source.backup_retention_days,
             instance_class=instance_class,
             source_identifier=source.identifier,
         )
         problems += combination_problems(
             Features(
-                engine=source.engine,
-                deployment=source.deployment,
+                engine=engine,
+                deployment=deployment,
                 credentials=source.credentials,
                 cross_region_replica=True,
             )
@@ -175,7 +180,7 @@ class CrossRegionReadReplica(Construct):
             description=f"{self.identifier}: enhanced monitoring",
         )
         monitoring_policy = enhanced_monitoring_policy(self, self.identifier, self.monitoring_role)
-        engine, monitoring_interval_seconds = _source_settings(source)
+        source_engine, monitoring_interval_seconds = _source_settings(source, engine)
         # Only what the replica's L2 reads of its source (engine, for the log types); its ARN is
         # replaced below, since an imported instance's ARN is formatted in this stack's region.
         imported = rds.DatabaseInstance.from_database_instance_attributes(
@@ -185,7 +190,7 @@ class CrossRegionReadReplica(Construct):
             instance_endpoint_address=f"{source.identifier}.invalid",
             port=source.port,
             security_groups=[],
-            engine=engine,
+            engine=source_engine,
         )
         self.replica = rds.DatabaseInstanceReadReplica(
             self,
@@ -296,7 +301,9 @@ def _acknowledge_replica_settings(replica: rds.DatabaseInstanceReadReplica) -> N
     )
 
 
-def _source_settings(source: IHighlyAvailableDatabase) -> tuple[rds.IInstanceEngine, int]:
+def _source_settings(
+    source: IHighlyAvailableDatabase, engine: Engine
+) -> tuple[rds.IInstanceEngine, int]:
     """The source's engine (as aws-cdk-lib's replica reads it) and enhanced monitoring
     interval: a deployed database's own, an imported one's engine and version at 60 s."""
     if isinstance(source, HighlyAvailableDatabase):
@@ -306,6 +313,6 @@ def _source_settings(source: IHighlyAvailableDatabase) -> tuple[rds.IInstanceEng
         assert isinstance(primary, rds.CfnDBInstance) and source.instance.engine is not None
         return source.instance.engine, int(primary.monitoring_interval or 60)
     return (
-        instance_engine(source.engine, source.engine_version),
+        instance_engine(engine, source.engine_version),
         defaults.MONITORING_INTERVAL_SECONDS,
     )

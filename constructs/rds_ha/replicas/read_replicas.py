@@ -31,6 +31,7 @@ from rds_ha.database.highly_available_database import HighlyAvailableDatabase
 from rds_ha.database.i_highly_available_database import (
     IHighlyAvailableDatabase,
     missing_attribute_problems,
+    rds_engine_and_deployment,
 )
 from rds_ha.database.keys import allow_cloudwatch_logs
 from rds_ha.errors import ConfigurationError
@@ -111,6 +112,10 @@ class ReadReplicas(Construct):
         super().__init__(scope, construct_id)
         self.database = database
         self.log_retention = log_retention
+        engine, deployment = rds_engine_and_deployment(
+            database, "ReadReplicas", "its readers, AuroraDatabase(readers=...)"
+        )
+        self.engine = engine
         deployed = database if isinstance(database, HighlyAvailableDatabase) else None
         problems = []
         if deployed is None:
@@ -125,14 +130,14 @@ class ReadReplicas(Construct):
         problems += replica_problems(
             count=count,
             instance_class=instance_class,
-            deployment=database.deployment,
+            deployment=deployment,
             source_identifier=database.identifier,
         )
         if isinstance(count, int):
             problems += combination_problems(
                 Features(
-                    engine=database.engine,
-                    deployment=database.deployment,
+                    engine=engine,
+                    deployment=deployment,
                     credentials=database.credentials,
                     read_replicas=count,
                 )
@@ -286,7 +291,7 @@ class ReadReplicas(Construct):
             instance_endpoint_address=database.endpoint_address,
             port=database.port,
             security_groups=list(database.security_groups),
-            engine=instance_engine(database.engine, database.engine_version),
+            engine=instance_engine(self.engine, database.engine_version),
         )
         subnet_group = database.subnet_group or rds.SubnetGroup(
             self,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from rds_ha.aurora.aurora_rules import aurora_cite
+from rds_ha.catalog.aurora_rules import aurora_cite
 from rds_ha.catalog.engines import (
+    Deployment,
     _cfn_lint_classes,
     _cfn_lint_versions,
     _version_key,
@@ -38,8 +39,8 @@ class AuroraDeployment(StrEnum):
     ``max_capacity`` ACUs."""
 
 
-class StorageType(StrEnum):
-    """Aurora's cluster storage configurations (CreateDBCluster ``StorageType``)."""
+class AuroraStorageType(StrEnum):
+    """Aurora's cluster storage configurations (CreateDBCluster ``AuroraStorageType``)."""
 
     STANDARD = "aurora"
     IO_OPTIMIZED = "aurora-iopt1"
@@ -291,3 +292,9 @@ def parameter_problems(engine: AuroraEngine, parameters: Mapping[str, object]) -
             allowed = PROFILES[engine].cluster_parameters[name]
             problems.append(f"parameters.{name}={value!r}: {reason}; allowed: {allowed!r}")
     return problems
+
+
+def is_cluster_deployment(deployment: object) -> bool:
+    """A deployment whose database is a DB cluster (its ARN ``cluster:``, its metrics and
+    failover the cluster's): a Multi-AZ DB cluster or Aurora."""
+    return deployment is Deployment.MULTI_AZ_CLUSTER or isinstance(deployment, AuroraDeployment)
