@@ -11,14 +11,15 @@ With a [pipeline] table, the app is the pipeline stack (rds-ha-pipeline) and its
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
 
 from rds_ha import ConfigurationError, check_resource_limits, write_stack_policy
+from stacks.aurora_stack import AuroraStack
 from stacks.compliance import add_compliance_checks
 from stacks.config import DEFAULT_CONFIG_PATH, load_config
-from stacks.aurora_stack import AuroraStack
 from stacks.database_stack import DatabaseStack
 from stacks.example_app_stack import ExampleAppStack
 
@@ -42,7 +43,7 @@ def main() -> None:
             repository_path,
         )
 
-        stacks: list[DatabaseStack | AuroraStack] = PipelineStack(
+        stacks: Sequence[DatabaseStack | AuroraStack] = PipelineStack(
             app,
             pipeline=config.pipeline,
             environments=environments,
@@ -76,10 +77,10 @@ def main() -> None:
         sys.exit(2)
     add_compliance_checks(app)
     app.synth()
-    for stack in stacks:
-        if stack.config.is_production:
+    for environment_stack in stacks:
+        if environment_stack.config.is_production:
             # Next to the template, for `rds-ha protect` or `aws cloudformation set-stack-policy`.
-            for protected in stack.environment_stacks:
+            for protected in environment_stack.environment_stacks:
                 stage = cdk.Stage.of(protected)
                 assert stage is not None, "every stack is in the app"
                 write_stack_policy(Path(stage.outdir) / protected.template_file)
