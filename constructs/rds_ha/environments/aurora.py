@@ -137,6 +137,12 @@ class AuroraEnvironmentConfig(_Strict):
             backup_retention_days=self.backup_retention_days,
             production=self.is_production,
         )
+        if self.backups.replicate_automated_backups:
+            problems.append(
+                "backups.replicate_automated_backups=true: RDS replicates a DB instance's "
+                "automated backups to another region, not an Aurora cluster's; allowed: false "
+                "(backups.dr_region copies the cluster's AWS Backup recovery points)"
+            )
         if self.is_production:
             problems += self._production_problems()
         elif not self.deletion_protection:

@@ -227,6 +227,15 @@ def _parse_aurora(
         environment = AuroraEnvironmentConfig.model_validate({**table, "name": name})
     except ValidationError as error:
         problems += [f"[{name}] {_describe(e)}" for e in error.errors()]
+        # The other keys' rules still run, so that one bad key does not hide their problems.
+        flagged = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+        try:
+            rest = AuroraEnvironmentConfig.model_validate(
+                {**{k: v for k, v in table.items() if k not in flagged}, "name": name}
+            )
+        except ValidationError:
+            return None
+        problems += [f"[{name}] {problem}" for problem in rest.problems()]
         return None
     found = environment.problems()
     problems += [f"[{name}] {problem}" for problem in found]

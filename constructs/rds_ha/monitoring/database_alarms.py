@@ -24,6 +24,7 @@ from rds_ha.database import defaults
 from rds_ha.database.i_highly_available_database import (
     IHighlyAvailableDatabase,
     missing_attribute_problems,
+    rds_engine_and_deployment,
 )
 from rds_ha.errors import ConfigurationError
 from rds_ha.monitoring.alarm_specs import (
@@ -98,6 +99,7 @@ class DatabaseAlarms(Construct):
         super().__init__(scope, construct_id)
         self.database = database
         self.thresholds = thresholds or AlarmThresholds()
+        rds_engine_and_deployment(database, "DatabaseAlarms", "AuroraAlarms")
         missing = missing_attribute_problems(database, "DatabaseAlarms", FACTS_NEEDED)
         if missing:
             raise ConfigurationError(self.node.path, missing)
