@@ -33,6 +33,7 @@ from typer._click.exceptions import ClickException as UsageProblem
 
 import rds_ha
 from rds_ha.cli.app import app, hoist_global_options
+from rds_ha.environments.aurora import AuroraEnvironmentConfig
 from rds_ha.environments.config import EnvironmentConfig
 from rds_ha.environments.loading import AppConfig, parse_config
 from rds_ha.environments.pipeline import PipelineConfig
@@ -107,6 +108,15 @@ def _unknown_keys(table: dict[str, Any], model: Any, path: str) -> list[str]:
     return problems
 
 
+AURORA_BASE = {"account": "123456789012", "region": "eu-west-1"}
+
+
+def _model_of(table: dict[str, Any]) -> type[BaseModel]:
+    """The model of an environment's table: Aurora's when its engine is an Aurora engine."""
+    aurora = str(table.get("engine", "")).startswith("aurora")
+    return AuroraEnvironmentConfig if aurora else EnvironmentConfig
+
+
 def _environment_tables(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The environments a block describes; a block of bare keys is one environment's table."""
     if "environments" in data:
@@ -134,16 +144,27 @@ def test_toml_blocks_are_valid_configuration(block) -> None:
     problems = [
         problem
         for name, table in environments.items()
-        for problem in _unknown_keys(table, EnvironmentConfig, f"environments.{name}")
+        for problem in _unknown_keys(table, _model_of(table), f"environments.{name}")
     ]
     assert problems == [], block.where
     if "pipeline" in data:
         PipelineConfig.model_validate(data["pipeline"])
     # Each documented table, over a complete environment (with the production keys when the
-    # name makes it one), is a configuration synth accepts.
+    # name makes it one), is a configuration synth accepts. An Aurora table needs no more keys
+    # than it shows but its account and region.
     production = {"removal_policy": "retain"}
     complete = {
-        name: _merged({**VALID_ENVIRONMENT, **(production if name == "prod" else {})}, table)
+        name: _merged(
+            {
+                **(
+                    AURORA_BASE
+                    if _model_of(table) is AuroraEnvironmentConfig
+                    else VALID_ENVIRONMENT
+                ),
+                **(production if name == "prod" else {}),
+            },
+            table,
+        )
         for name, table in environments.items()
     }
     if complete:
