@@ -5,11 +5,13 @@ synthesized once per module."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -26,7 +28,9 @@ from rds_ha import (
     DatabaseAlarms,
     DatabaseBackups,
     DatabaseNetwork,
+    FailoverGameDay,
     ReadReplicas,
+    RecoveryPointWatch,
     create_database_key,
 )
 from rds_ha.catalog.aurora import PROFILES, available_versions, supports_auto_pause
@@ -297,3 +301,40 @@ def test_metrics_are_the_clusters_or_one_instances() -> None:
     with pytest.raises(ConfigurationError, match=r"worst='MAX'"):
         database.metric("CPUUtilization", worst="MAX")
     assert Template.from_stack(stack).find_outputs("*")
+
+
+def test_the_recovery_point_watch_and_the_game_day_treat_it_as_a_cluster() -> None:
+    stack = cdk.Stack(cdk.App(), "Watch", env=TEST_ENV)
+    database = AuroraDatabase(stack, "Db", vpc=isolated_vpc(stack), identifier="w")
+    topic = sns.Topic(stack, "Topic")
+    RecoveryPointWatch(stack, "Watch", databases=[database], alarm_topic=topic)
+    stop = cloudwatch.Alarm(
+        stack, "Stop", metric=database.metric_cpu_utilization(), threshold=90, evaluation_periods=1
+    )
+    FailoverGameDay(
+        stack,
+        "GameDay",
+        database=database,
+        stop_condition_alarm=stop,
+        encryption_key=database.encryption_key,
+    )
+    template = Template.from_stack(stack)
+    # The watch reads LatestRestorableTime from DescribeDBClusters for a "cluster".
+    watched = [
+        json.loads(variables["DATABASES"])
+        for function in template.find_resources("AWS::Lambda::Function").values()
+        if "DATABASES"
+        in (variables := function["Properties"].get("Environment", {}).get("Variables", {}))
+    ]
+    assert watched == [[{"identifier": "w", "kind": "cluster"}]]
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "w"}],
+            "MetricName": Match.any_value(),
+        },
+    )
+    # Aurora fails over with FIS's aws:rds:failover-db-cluster.
+    (experiment,) = template.find_resources("AWS::FIS::ExperimentTemplate").values()
+    actions = experiment["Properties"]["Actions"]
+    assert {a["ActionId"] for a in actions.values()} == {"aws:rds:failover-db-cluster"}
