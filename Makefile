@@ -94,7 +94,8 @@ lint: setup synth $(CHECKOV_STAMP)
 	( $(call checkov_synth,features,tests/checkov/features.toml,-c example_app=true) ) & f=$$!; \
 	( $(call checkov_synth,fleet,tests/fleet/fleet_resilience.toml,) ) & g=$$!; \
 	( $(call checkov_synth,pipeline,tests/checkov/pipeline.toml,) ) & p=$$!; \
-	wait $$f && wait $$g && wait $$p
+	( $(call checkov_synth,aurora,tests/aurora/aurora.toml,) ) & a=$$!; \
+	wait $$f && wait $$g && wait $$p && wait $$a
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --framework cloudformation \
 	  --quiet --compact --skip-download \
 	  $$(find cdk.out $(CHECKOV_OUT) -name '*.template.json' | sort | sed 's/^/-f /')

@@ -9,6 +9,9 @@
   with cdk.json's context as the CDK CLI gives it, medians of 5;
 - fleet: resources, synth time and peak memory per extra database for 1, 10, 25 and 50
   (``benchmarks/fleet.py``).
+- aurora: ``app.py`` with one Aurora environment (tests/aurora/aurora.toml, ``dev``: Serverless
+  v2, a writer and a reader) against the default app's ``dev`` RDS environment, each run as
+  `cdk synth -c env=dev` runs it; the resources of each database stack are recorded beside.
 - doctor --all: ``rds-ha doctor --all`` over 50 databases against ``rds-ha doctor`` of one, both on
   a moto_server this run starts (the fleet must cost little more than one database).
 
@@ -123,6 +126,7 @@ def main() -> None:
     guard = measure([str(BIN / "rds-ha"), "guard", "baselines", "baselines"])
     report("guard", guard, lint, "cfn-lint", target=1.0)
     default_app(outdir)
+    aurora_app(outdir)
     FLEET.extend(fleet.main())
     doctor_fleet()
     write_results()
@@ -152,6 +156,42 @@ def default_app(outdir: str) -> None:
             else:
                 os.environ[name] = value
     report("default app", app, empty, "empty CDK app", target=2.5)
+
+
+AURORA_CONFIG = ROOT / "tests" / "aurora" / "aurora.toml"
+
+
+def aurora_app(outdir: str) -> None:
+    """One Aurora environment's synth (its stack's resources too) against one RDS one's."""
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
+    saved = {name: os.environ.get(name) for name in ("CDK_CONTEXT_JSON", "CDK_OUTDIR")}
+    resources = {}
+    try:
+        measured = {}
+        for label, extra in (("rds", {}), ("aurora", {"config": str(AURORA_CONFIG)})):
+            os.environ.update(
+                {
+                    "CDK_CONTEXT_JSON": json.dumps(
+                        {**context, "env": "carts" if extra else "dev", **extra}
+                    ),
+                    "CDK_OUTDIR": f"{outdir}-{label}",
+                }
+            )
+            measured[label] = measure([sys.executable, str(ROOT / "app.py")])
+            stack = "rds-ha-carts" if extra else "rds-ha-dev"
+            template = json.loads(Path(f"{outdir}-{label}/{stack}.template.json").read_text())
+            resources[label] = len(template["Resources"])
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    report("aurora env", measured["aurora"], measured["rds"], "RDS dev environment", target=1.5)
+    RESULTS[-1]["resources"] = resources["aurora"]
+    RESULTS[-1]["reference_resources"] = resources["rds"]
+    print(f"{'':<12} resources: {resources['aurora']} (Aurora) / {resources['rds']} (RDS)")
 
 
 # --- doctor --all: 50 databases on a moto_server against one -----------------------------------

@@ -28,7 +28,7 @@ def problems_of(**tables: dict[str, Any]) -> str:
 def test_the_test_file_holds_a_provisioned_and_a_serverless_environment() -> None:
     config = load_config(ROOT / "tests" / "aurora" / "aurora.toml")
     assert config.environments == {}
-    prod, dev = config.select_aurora("prod")[0], config.select_aurora("dev")[0]
+    prod, dev = config.select_aurora("orders")[0], config.select_aurora("carts")[0]
     assert (prod.engine, prod.deployment, prod.readers) == (
         AuroraEngine.AURORA_POSTGRESQL,
         AuroraDeployment.PROVISIONED,

@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import ArnFormat, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from rds_ha.aurora.aurora_metrics import AuroraMetrics
+from rds_ha.aurora.aurora_parts import AuroraParts, keep_secret
 from rds_ha.aurora.validation import AuroraSettings, aurora_problems
 from rds_ha.catalog.aurora import (
     PROFILES,
@@ -28,7 +28,7 @@ from rds_ha.catalog.aurora import (
 from rds_ha.catalog.credentials import MASTER_SECRET_TAG, CredentialsMode
 from rds_ha.database import defaults
 from rds_ha.database.builders import enhanced_monitoring_policy
-from rds_ha.database.credentials import EXCLUDE_CHARACTERS, rotation_function_name
+from rds_ha.database.credentials import EXCLUDE_CHARACTERS
 from rds_ha.database.endpoints import interface_endpoint_of
 from rds_ha.database.keys import allow_cloudwatch_logs, create_database_key
 from rds_ha.errors import ConfigurationError
@@ -42,7 +42,7 @@ _ROTATION = {
 
 
 @jsii.implements(ec2.IConnectable)
-class AuroraDatabase(AuroraMetrics, Construct):
+class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
     """An Aurora DB cluster: a writer and ``readers`` in the other AZs on one cluster volume
     (six copies in three AZs), CMK-encrypted, TLS enforced, logs exported to log groups of its
     own, IAM authentication, Performance Insights, enhanced monitoring, deletion protection and
@@ -301,7 +301,7 @@ class AuroraDatabase(AuroraMetrics, Construct):
         self.secret_rotation: secretsmanager.SecretRotation | None = None
         self.secrets_manager_endpoint: ec2.IInterfaceVpcEndpoint | None = None
         if self._master_secret is not None and self.cluster.secret is not None:
-            _keep(self._master_secret, removal_policy)
+            keep_secret(self._master_secret, removal_policy)
             resource.tags.set_tag(MASTER_SECRET_TAG, self._master_secret.secret_arn)
             self.secrets_manager_endpoint = secrets_manager_endpoint or (
                 interface_endpoint_of(
@@ -321,26 +321,6 @@ class AuroraDatabase(AuroraMetrics, Construct):
         self.reader_endpoint_address: str = self.cluster.cluster_read_endpoint.hostname
         self.resource_id: str = self.cluster.cluster_resource_identifier
         self._publish(parameter_path or f"{defaults.PARAMETER_PATH_ROOT}/{self.identifier}")
-
-    def _publish(self, path: str) -> None:
-        """Writer and reader endpoints, port and secret ARN under ``path`` (SSM) and as outputs."""
-        values = {
-            "Endpoint": ("endpoint", self.endpoint_address, "writer endpoint address"),
-            "ReaderEndpoint": ("reader-endpoint", self.reader_endpoint_address, "reader endpoint"),
-            "Port": ("port", str(self.port), "port"),
-        }
-        if self.secret is not None:
-            values["SecretArn"] = ("secret-arn", self.secret.secret_arn, "master user secret ARN")
-        self.parameter_path: str | None = path
-        for name, (leaf, value, what) in values.items():
-            ssm.StringParameter(
-                self,
-                f"{name}Parameter",
-                parameter_name=f"{path}/{leaf}",
-                string_value=value,
-                description=f"{self.identifier}: {what}",
-            )
-            CfnOutput(self, name, value=value, description=f"{self.identifier}: {what}")
 
     def _instance(
         self, number: int, zone: str | None, promotion_tier: int | None
@@ -375,48 +355,6 @@ class AuroraDatabase(AuroraMetrics, Construct):
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
             auto_minor_version_upgrade=True,
         )
-
-    def _rotate(self, secret: secretsmanager.ISecret) -> secretsmanager.SecretRotation:
-        """AWS's single-user rotation function for the engine, in the cluster's subnets, let
-        into its port; named by the identifier (a CDK Pipelines stage keeps the function)."""
-        security_group = ec2.SecurityGroup(
-            self,
-            "RotationSecurityGroup",
-            vpc=self._vpc,
-            description=f"{self.identifier}: master password rotation function",
-            allow_all_outbound=False,
-        )
-        rule = f"Master password rotation of {self.identifier}"
-        endpoint = self.secrets_manager_endpoint
-        if endpoint is None:
-            security_group.add_egress_rule(
-                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), f"{rule} to Secrets Manager"
-            )
-        for group in endpoint.connections.security_groups if endpoint is not None else []:
-            group.add_ingress_rule(security_group, ec2.Port.tcp(443), rule, remote_rule=True)
-            security_group.add_egress_rule(group, ec2.Port.tcp(443), rule)
-        self.connections.allow_default_port_from(security_group, rule)
-        rotation = secretsmanager.SecretRotation(
-            self,
-            "RotationSingleUser",
-            application=_ROTATION[self.engine],
-            secret=secret,
-            target=self,
-            automatically_after=self.master_password_rotation,
-            vpc=self._vpc,
-            exclude_characters=EXCLUDE_CHARACTERS,
-            vpc_subnets=self._vpc_subnets,
-            security_group=security_group,
-        )
-        if endpoint is not None:
-            rotation.node.add_dependency(endpoint)
-        application = rotation.node.default_child
-        assert isinstance(application, CfnResource)
-        application.add_property_override(
-            "Parameters.functionName", rotation_function_name(self.identifier)
-        )
-        self.rotation_security_group = security_group
-        return rotation
 
     # --- public API ------------------------------------------------------------------------
 
@@ -462,17 +400,6 @@ def _cluster_engine(engine: AuroraEngine, version: str) -> rds.IClusterEngine:
     return rds.DatabaseClusterEngine.aurora_mysql(
         version=rds.AuroraMysqlEngineVersion.of(version, major)
     )
-
-
-def _keep(secret: secretsmanager.ISecret, removal_policy: RemovalPolicy) -> None:
-    """The master secret outlives the stack unless the cluster itself is destroyed with it."""
-    child = secret.node.default_child
-    if isinstance(child, secretsmanager.CfnSecret):
-        child.apply_removal_policy(
-            RemovalPolicy.DESTROY
-            if removal_policy == RemovalPolicy.DESTROY
-            else defaults.RETAIN_NAMED
-        )
 
 
 def _whole(duration: Duration, seconds: int) -> int | float:
