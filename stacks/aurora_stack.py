@@ -11,11 +11,13 @@ from rds_ha import (
     AuroraAlarms,
     AuroraDatabase,
     AuroraEnvironmentConfig,
+    AuroraGlobalCluster,
     DatabaseBackups,
     DatabaseNetwork,
     backup_vault_arn,
     create_database_key,
 )
+from stacks.aurora_secondary_stack import AuroraSecondaryStack
 from stacks.disaster_recovery_stack import DisasterRecoveryStack, dr_vault_name
 
 
@@ -67,7 +69,20 @@ class AuroraStack(Stack):
             **config.backups_props(),
         )
         self.proxy = None
+        # Global Database: this cluster becomes the primary; the secondary's stack follows.
+        self.global_cluster: AuroraGlobalCluster | None = None
+        self.secondary: AuroraSecondaryStack | None = None
+        if config.global_database is not None:
+            self.global_cluster = AuroraGlobalCluster(self, "GlobalDatabase", primary=self.database)
+            self.secondary = AuroraSecondaryStack(
+                scope, config=config, global_cluster_identifier=self.global_cluster.identifier
+            )
+            self.secondary.add_stack_dependency(self)
 
     @property
     def environment_stacks(self) -> list[Stack]:
-        return [self, *([self.disaster_recovery] if self.disaster_recovery else [])]
+        return [
+            self,
+            *([self.disaster_recovery] if self.disaster_recovery else []),
+            *([self.secondary] if self.secondary else []),
+        ]

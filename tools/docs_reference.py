@@ -28,7 +28,7 @@ from pydantic_core import PydanticUndefined
 from typer._click import Context
 
 from rds_ha.cli.app import app
-from rds_ha.environments.aurora import AuroraEnvironmentConfig
+from rds_ha.environments.aurora import AuroraEnvironmentConfig, GlobalDatabaseConfig
 from rds_ha.environments.config import EnvironmentConfig
 from rds_ha.environments.databases import DatabaseConfig, DatabaseReplicas, DatabaseResilience
 from rds_ha.environments.pipeline import PipelineConfig
@@ -58,6 +58,11 @@ def _models() -> list[tuple[str, type[Any], str]]:
             AuroraEnvironmentConfig,
             "An environment whose `engine` is `aurora-postgresql` or `aurora-mysql` "
             "([Aurora](../aurora.md)); its `backups` and `alarms` tables are as below.",
+        ),
+        (
+            f"{env}.global_database",
+            GlobalDatabaseConfig,
+            "An Aurora environment's Global Database secondary cluster.",
         ),
         (f"{env}.backups", BackupsConfig, "AWS Backup, the DR copies and the S3 exports."),
         (

@@ -8,7 +8,8 @@ The public API: every construct and type a CDK app needs is importable from here
   ``CredentialsMode``, ``ApplicationUser`` (an application's user, rotated by alternating users).
 - Aurora: ``AuroraDatabase`` (provisioned or Serverless v2, on ``rds.DatabaseCluster``),
   ``AuroraAlarms``, ``AuroraEngine``, ``AuroraDeployment``, ``AuroraStorageType``,
-  ``AuroraEnvironmentConfig``.
+  ``AuroraEnvironmentConfig``; Global Database: ``AuroraGlobalCluster``,
+  ``GlobalDatabaseAlarms``.
 - Backups: ``DatabaseBackups``, ``protected_backup_vault``, ``backup_vault_arn``.
 - Snapshot export to S3: ``SnapshotExport``.
 - Monitoring: ``DatabaseAlarms``, ``AlarmThresholds``, ``DEFAULT_RUNBOOK_URL`` (the alarms'
@@ -48,6 +49,8 @@ _LAZY = {
     "AuroraEngine": "rds_ha.catalog.aurora",
     "AuroraEnvironmentConfig": "rds_ha.environments.aurora",
     "AuroraStorageType": "rds_ha.catalog.aurora",
+    "AuroraGlobalCluster": "rds_ha.aurora.global_database",
+    "GlobalDatabaseAlarms": "rds_ha.aurora.global_database",
     "AlarmThresholds": "rds_ha.monitoring.alarm_thresholds",
     "AppConfig": "rds_ha.environments.loading",
     "ClusterMemberLookup": "rds_ha.monitoring.cluster_member_lookup",
@@ -110,6 +113,7 @@ __all__ = [
     "AuroraDeployment",
     "AuroraEngine",
     "AuroraEnvironmentConfig",
+    "AuroraGlobalCluster",
     "AuroraStorageType",
     "ClusterMemberLookup",
     "ConfigurationError",
@@ -125,6 +129,7 @@ __all__ = [
     "FailoverGameDay",
     "FleetDashboard",
     "FleetDatabase",
+    "GlobalDatabaseAlarms",
     "HighlyAvailableDatabase",
     "IHighlyAvailableDatabase",
     "ImportedDatabase",

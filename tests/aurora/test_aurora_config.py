@@ -104,3 +104,18 @@ def test_a_pipeline_does_not_roll_out_aurora_environments() -> None:
                 "pipeline": pipeline.model_dump(exclude_none=True),
             }
         )
+
+
+def test_a_global_database_needs_another_region_and_no_backtrack() -> None:
+    message = problems_of(
+        orders={
+            **AURORA,
+            "engine": "aurora-mysql",
+            "backtrack_window_hours": 24,
+            "global_database": {"secondary_region": "eu-west-1", "instances": 0},
+        }
+    )
+    assert "global_database.secondary_region='eu-west-1': the environment's own region" in message
+    assert "[aurora.global-secondary-region]" in message
+    assert "backtrack_window_hours=24 in a global database: allowed: 0" in message
+    assert "global_database.instances=0: allowed: 1-16" in message

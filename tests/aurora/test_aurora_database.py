@@ -22,6 +22,7 @@ from rds_ha import (
     AuroraDatabase,
     AuroraDeployment,
     AuroraEngine,
+    AuroraGlobalCluster,
     AuroraStorageType,
     ConfigurationError,
     CredentialsMode,
@@ -338,3 +339,16 @@ def test_the_recovery_point_watch_and_the_game_day_treat_it_as_a_cluster() -> No
     (experiment,) = template.find_resources("AWS::FIS::ExperimentTemplate").values()
     actions = experiment["Properties"]["Actions"]
     assert {a["ActionId"] for a in actions.values()} == {"aws:rds:failover-db-cluster"}
+
+
+def test_a_global_database_primary_cannot_backtrack() -> None:
+    stack = cdk.Stack(cdk.App(), "Global", env=TEST_ENV)
+    primary = AuroraDatabase(
+        stack,
+        "Db",
+        vpc=isolated_vpc(stack),
+        engine=AuroraEngine.AURORA_MYSQL,
+        backtrack_window=Duration.hours(2),
+    )
+    with pytest.raises(ConfigurationError, match=r"\[aurora.global-no-backtrack\]"):
+        AuroraGlobalCluster(stack, "Global", primary=primary)

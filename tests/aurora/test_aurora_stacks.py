@@ -27,6 +27,10 @@ class Synthesized:
         self.stacks = {e.name: AuroraStack(self.app, config=e) for e in config.select_aurora(None)}
         self.synth = ComplianceSynth(self.app)
         self.templates = {name: self.synth.template(s) for name, s in self.stacks.items()}
+        secondary = self.stacks["orders"].secondary
+        assert secondary is not None
+        self.secondary = secondary
+        self.templates["orders-secondary"] = self.synth.template(secondary)
 
     def alarms(self, name: str) -> dict[str, dict[str, Any]]:
         found = self.templates[name].find_resources("AWS::CloudWatch::Alarm")
@@ -115,3 +119,45 @@ def test_the_production_stack_policy_denies_replacing_the_cluster(
     denied = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     logical = next(iter(synthesized.templates["orders"].find_resources("AWS::RDS::DBCluster")))
     assert any(f"LogicalResourceId/{logical}" in json.dumps(s) for s in denied)
+
+
+def test_the_global_database_joins_a_secondary_in_another_region(
+    synthesized: Synthesized,
+) -> None:
+    (global_cluster,) = (
+        synthesized.templates["orders"].find_resources("AWS::RDS::GlobalCluster").values()
+    )
+    properties = global_cluster["Properties"]
+    assert properties["GlobalClusterIdentifier"] == "rds-ha-orders-global"
+    assert properties["DeletionProtection"] is True
+    # Made from the existing cluster: its engine, version and encryption are the cluster's.
+    assert "SourceDBClusterIdentifier" in properties and "Engine" not in properties
+    assert global_cluster["DeletionPolicy"] == "RetainExceptOnCreate"
+    secondary = synthesized.secondary
+    assert secondary.region == "eu-central-1"
+    assert synthesized.stacks["orders"] in secondary.dependencies
+    template = synthesized.templates["orders-secondary"]
+    (cluster,) = template.find_resources("AWS::RDS::DBCluster").values()
+    cluster_properties = cluster["Properties"]
+    assert cluster_properties["GlobalClusterIdentifier"] == "rds-ha-orders-global"
+    # The primary's users and data: no master user, password or database name of its own.
+    for absent in ("MasterUsername", "MasterUserPassword", "ReplicationSourceIdentifier"):
+        assert absent not in cluster_properties
+    assert "KmsKeyId" in cluster_properties  # a key of the secondary's region
+    assert template.find_resources("AWS::SecretsManager::Secret") == {}
+    assert len(template.find_resources("AWS::RDS::DBInstance")) == 2
+
+
+def test_the_secondary_alarms_on_replication_lag_and_rpo_lag(synthesized: Synthesized) -> None:
+    alarms = synthesized.templates["orders-secondary"].find_resources("AWS::CloudWatch::Alarm")
+    by_metric = {
+        a["Properties"].get("MetricName"): a["Properties"]
+        for a in alarms.values()
+        if a["Properties"].get("MetricName", "").startswith("AuroraGlobalDB")
+    }
+    assert set(by_metric) == {"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"}
+    for properties in by_metric.values():
+        assert properties["Dimensions"] == [
+            {"Name": "DBClusterIdentifier", "Value": "rds-ha-orders-secondary"}
+        ]
+        assert properties["TreatMissingData"] == "breaching"

@@ -105,6 +105,7 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
         monitoring_interval: Duration = defaults.MONITORING_INTERVAL,
         vpc_subnets: ec2.SubnetSelection | None = None,
         parameter_path: str | None = None,
+        global_cluster_identifier: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -131,6 +132,7 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
             parameters=dict(parameters or {}),
             credentials=credentials,
             master_password_rotation_days=_whole(master_password_rotation, 86400),
+            global_database=global_cluster_identifier is not None,
         )
         if problems := aurora_problems(settings):
             raise ConfigurationError(self.node.path, problems)
@@ -144,6 +146,7 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
         self.writer_instance_class: str | None = None if serverless else instance_class
         self.reader_instance_class: str | None = self.writer_instance_class
         self.reader_count = readers
+        self.backtrack_window_hours = settings.backtrack_window_hours
         self.min_capacity: float | None = min_capacity if serverless else None
         self.max_capacity: float | None = max_capacity if serverless else None
         self.port: int = port or profile.port
@@ -224,6 +227,9 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
             f"({family})",
             parameters={},
         )
+        # A secondary cluster of a global database has the primary's users and data: no
+        # credentials or database name of its own (CreateDBCluster, GlobalClusterIdentifier).
+        self.is_secondary = global_cluster_identifier is not None
         self._master_secret = (
             rds.DatabaseSecret(
                 self,
@@ -232,7 +238,7 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
                 encryption_key=self.encryption_key,
                 exclude_characters=EXCLUDE_CHARACTERS,
             )
-            if self.credentials is CredentialsMode.SECRET
+            if self.credentials is CredentialsMode.SECRET and not self.is_secondary
             else None
         )
         zones = vpc.availability_zones
@@ -258,14 +264,22 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
             security_groups=[self.security_group],
             port=self.port,
             credentials=(
-                rds.Credentials.from_secret(self._master_secret, master_username)
+                None
+                if self.is_secondary
+                else rds.Credentials.from_secret(self._master_secret, master_username)
                 if self._master_secret is not None
                 else rds.Credentials.from_username(
                     master_username, encryption_key=self.encryption_key
                 )
             ),
-            manage_master_user_password=self.credentials is CredentialsMode.RDS_MANAGED,
-            default_database_name=database_name,
+            manage_master_user_password=(
+                self.credentials is CredentialsMode.RDS_MANAGED and not self.is_secondary
+            ),
+            # aws-cdk-lib's DatabaseCluster has no global-database secondary mode; a replication
+            # source is what makes it leave out the master user and password, and is replaced
+            # by the GlobalClusterIdentifier below.
+            replication_source_identifier=global_cluster_identifier,
+            default_database_name=None if self.is_secondary else database_name,
             storage_encrypted=True,
             storage_encryption_key=self.encryption_key,
             storage_type=(
@@ -291,13 +305,20 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
         )
         resource = self.cluster.node.default_child
         assert isinstance(resource, rds.CfnDBCluster)
+        if global_cluster_identifier is not None:
+            resource.add_property_deletion_override("ReplicationSourceIdentifier")
+            resource.global_cluster_identifier = global_cluster_identifier
+            # DatabaseCluster makes a master secret even when it renders no password: unused.
+            self.cluster.node.try_remove_child("Secret")
         self.resource = self.cluster
         self.cfn_cluster = resource
         self.cluster.node.add_dependency(monitoring_policy)
         for log_group in self.log_groups.values():
             # RDS creates missing log groups itself, unencrypted and never expiring: ours first.
             self.cluster.node.add_dependency(log_group)
-        self.secret: secretsmanager.ISecret | None = self.cluster.secret
+        self.secret: secretsmanager.ISecret | None = (
+            None if self.is_secondary else self.cluster.secret
+        )
         self.secret_rotation: secretsmanager.SecretRotation | None = None
         self.secrets_manager_endpoint: ec2.IInterfaceVpcEndpoint | None = None
         if self._master_secret is not None and self.cluster.secret is not None:
@@ -321,40 +342,6 @@ class AuroraDatabase(AuroraParts, AuroraMetrics, Construct):
         self.reader_endpoint_address: str = self.cluster.cluster_read_endpoint.hostname
         self.resource_id: str = self.cluster.cluster_resource_identifier
         self._publish(parameter_path or f"{defaults.PARAMETER_PATH_ROOT}/{self.identifier}")
-
-    def _instance(
-        self, number: int, zone: str | None, promotion_tier: int | None
-    ) -> rds.IClusterInstance:
-        """The writer (``promotion_tier`` None: tier 0) or a reader, in ``zone``."""
-        name = f"Instance{number}"
-        identifier = f"{self.identifier}-{number}"
-        if self.deployment is AuroraDeployment.SERVERLESS_V2:
-            return rds.ClusterInstance.serverless_v2(
-                name,
-                scale_with_writer=promotion_tier is not None,
-                instance_identifier=identifier,
-                availability_zone=zone,
-                parameter_group=self.instance_parameter_group,
-                publicly_accessible=False,
-                enable_performance_insights=True,
-                performance_insight_encryption_key=self.encryption_key,
-                ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
-                auto_minor_version_upgrade=True,
-            )
-        assert self.writer_instance_class is not None
-        return rds.ClusterInstance.provisioned(
-            name,
-            instance_type=ec2.InstanceType(self.writer_instance_class.removeprefix("db.")),
-            promotion_tier=promotion_tier,
-            instance_identifier=identifier,
-            availability_zone=zone,
-            parameter_group=self.instance_parameter_group,
-            publicly_accessible=False,
-            enable_performance_insights=True,
-            performance_insight_encryption_key=self.encryption_key,
-            ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
-            auto_minor_version_upgrade=True,
-        )
 
     # --- public API ------------------------------------------------------------------------
 

@@ -7,11 +7,13 @@ from typing import cast
 
 from aws_cdk import CfnOutput, CfnResource, Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from rds_ha.catalog.aurora import AuroraEngine
+from rds_ha.catalog.aurora import AuroraDeployment, AuroraEngine
 from rds_ha.database import defaults
 from rds_ha.database.credentials import EXCLUDE_CHARACTERS, rotation_function_name
 
@@ -24,7 +26,7 @@ _ROTATION = {
 
 
 class AuroraParts(Construct):
-    """Rotation and publication steps of ``AuroraDatabase``."""
+    """The instances, rotation and publication steps of ``AuroraDatabase``."""
 
     identifier: str
     engine: AuroraEngine
@@ -37,6 +39,44 @@ class AuroraParts(Construct):
     _vpc: ec2.IVpc
     _vpc_subnets: ec2.SubnetSelection
     _connections: ec2.Connections
+    deployment: AuroraDeployment
+    writer_instance_class: str | None
+    instance_parameter_group: rds.ParameterGroup
+    encryption_key: kms.IKey
+
+    def _instance(
+        self, number: int, zone: str | None, promotion_tier: int | None
+    ) -> rds.IClusterInstance:
+        """The writer (``promotion_tier`` None: tier 0) or a reader, in ``zone``."""
+        name = f"Instance{number}"
+        identifier = f"{self.identifier}-{number}"
+        if self.deployment is AuroraDeployment.SERVERLESS_V2:
+            return rds.ClusterInstance.serverless_v2(
+                name,
+                scale_with_writer=promotion_tier is not None,
+                instance_identifier=identifier,
+                availability_zone=zone,
+                parameter_group=self.instance_parameter_group,
+                publicly_accessible=False,
+                enable_performance_insights=True,
+                performance_insight_encryption_key=self.encryption_key,
+                ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
+                auto_minor_version_upgrade=True,
+            )
+        assert self.writer_instance_class is not None
+        return rds.ClusterInstance.provisioned(
+            name,
+            instance_type=ec2.InstanceType(self.writer_instance_class.removeprefix("db.")),
+            promotion_tier=promotion_tier,
+            instance_identifier=identifier,
+            availability_zone=zone,
+            parameter_group=self.instance_parameter_group,
+            publicly_accessible=False,
+            enable_performance_insights=True,
+            performance_insight_encryption_key=self.encryption_key,
+            ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
+            auto_minor_version_upgrade=True,
+        )
 
     def _rotate(self, secret: secretsmanager.ISecret) -> secretsmanager.SecretRotation:
         """AWS's single-user rotation function for the engine, in the cluster's subnets, let

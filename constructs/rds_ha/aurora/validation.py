@@ -18,6 +18,7 @@ from rds_ha.catalog.aurora import (
     reader_problems,
     version_problem,
 )
+from rds_ha.catalog.aurora_rules import aurora_cite
 from rds_ha.catalog.credentials import MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, CredentialsMode
 from rds_ha.database import defaults
 from rds_ha.database.validation import _window_problems, coerce_choice
@@ -48,6 +49,8 @@ class AuroraSettings:
     parameters: dict[str, object] = field(default_factory=dict)
     credentials: object = CredentialsMode.SECRET
     master_password_rotation_days: float = 30
+    # A member of an Aurora global database (its primary or a secondary).
+    global_database: bool = False
 
     @property
     def known_engine(self) -> AuroraEngine | None:
@@ -87,6 +90,14 @@ def aurora_problems(settings: AuroraSettings) -> list[str]:
             problems.append(f"engine_version={version!r}: {problem}")
         problems += parameter_problems(engine, s.parameters)
         problems += backtrack_problems(engine, s.backtrack_window_hours)
+        if s.global_database and s.backtrack_window_hours:
+            problems.append(
+                aurora_cite(
+                    "aurora.global-no-backtrack",
+                    f"backtrack_window_hours={s.backtrack_window_hours:g} in a global database: "
+                    "allowed: 0",
+                )
+            )
         if deployment is AuroraDeployment.SERVERLESS_V2:
             problems += capacity_problems(engine, version, s.min_capacity, s.max_capacity)
         elif (

@@ -75,6 +75,20 @@ _RULES: tuple[Rule, ...] = (
         fix="storage_type = 'aurora' or 'aurora-iopt1'",
     ),
     Rule(
+        id="aurora.global-no-backtrack",
+        page="https://docs.aws.amazon.com/prescriptive-guidance/latest/"
+        "aurora-replication-options/aurora-global-database.html",
+        says="You cannot use the Backtrack feature in Aurora with an Aurora global database.",
+        fix="backtrack_window_hours = 0, or no global_database",
+    ),
+    Rule(
+        id="aurora.global-secondary-region",
+        page=f"{_AUG}/aurora-global-database.html",
+        says="An Aurora global database has a primary DB cluster in one Region, and up to five "
+        "secondary DB clusters in different Regions.",
+        fix="global_database.secondary_region = a region other than the environment's",
+    ),
+    Rule(
         id="aurora.serverless-v2-acu-memory",
         page=f"{_AUG}/aurora-serverless-v2.how-it-works.html",
         says="Each ACU is a combination of approximately 2 gibibytes (GiB) of memory, "

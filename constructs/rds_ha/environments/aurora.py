@@ -11,7 +11,8 @@ from aws_cdk import aws_logs as logs
 from pydantic import Field
 
 from rds_ha.aurora.validation import AuroraSettings, aurora_problems
-from rds_ha.catalog.aurora import AuroraDeployment, AuroraEngine, AuroraStorageType
+from rds_ha.catalog.aurora import MAX_READERS, AuroraDeployment, AuroraEngine, AuroraStorageType
+from rds_ha.catalog.aurora_rules import aurora_cite
 from rds_ha.catalog.credentials import DEFAULT_ROTATION_DAYS, CredentialsMode
 from rds_ha.database import defaults
 from rds_ha.environments.config import REMOVAL_POLICIES, backups_props_of
@@ -28,6 +29,16 @@ from rds_ha.environments.tables import (
 from rds_ha.monitoring.database_alarms import DEFAULT_RUNBOOK_URL
 
 AURORA_ENGINES = tuple(engine.value for engine in AuroraEngine)
+
+
+class GlobalDatabaseConfig(_Strict):
+    """``[environments.<name>.global_database]``: a secondary cluster in another region."""
+
+    secondary_region: Region = Field(description="The secondary cluster's region.")
+    instances: int = Field(
+        default=1, description="DB instances of the secondary cluster (all readers), 1-16."
+    )
+    vpc_cidr: Cidr = Field(default="10.100.0.0/16", description="The secondary region's VPC.")
 
 
 class AuroraEnvironmentConfig(_Strict):
@@ -78,6 +89,9 @@ class AuroraEnvironmentConfig(_Strict):
         default_factory=dict, description="AuroraAlarms threshold overrides, by name."
     )
     backups: BackupsConfig = Field(default_factory=BackupsConfig)
+    global_database: GlobalDatabaseConfig | None = Field(
+        default=None, description="An Aurora global database with a secondary in another region."
+    )
 
     @property
     def is_production(self) -> bool:
@@ -124,8 +138,10 @@ class AuroraEnvironmentConfig(_Strict):
                 parameters=dict(self.parameters),
                 credentials=self.credentials,
                 master_password_rotation_days=self.master_password_rotation_days,
+                global_database=self.global_database is not None,
             )
         )
+        problems += self._global_database_problems()
         if self.log_retention_days not in defaults.LOG_RETENTION_BY_DAYS:
             problems.append(
                 f"log_retention_days={self.log_retention_days}: must be one of "
@@ -149,6 +165,26 @@ class AuroraEnvironmentConfig(_Strict):
             problems.append(
                 "deletion_protection=false: the compliance packs fail it (AwsSolutions-RDS10, "
                 "HIPAA and NIST RDSInstanceDeletionProtectionEnabled); allowed: true"
+            )
+        return problems
+
+    def _global_database_problems(self) -> list[str]:
+        settings = self.global_database
+        if settings is None:
+            return []
+        problems = []
+        if settings.secondary_region == self.region:
+            problems.append(
+                aurora_cite(
+                    "aurora.global-secondary-region",
+                    f"global_database.secondary_region={settings.secondary_region!r}: the "
+                    "environment's own region",
+                )
+            )
+        if not 1 <= settings.instances <= MAX_READERS + 1:
+            problems.append(
+                f"global_database.instances={settings.instances}: allowed: 1-{MAX_READERS + 1} "
+                "(a headless secondary, with no instance, is not built by rds-ha)"
             )
         return problems
 
@@ -177,6 +213,18 @@ class AuroraEnvironmentConfig(_Strict):
     def backups_props(self) -> dict[str, Any]:
         """``DatabaseBackups`` arguments (all but ``database`` and the DR vault)."""
         return backups_props_of(self.backups)
+
+    def secondary_props(self) -> dict[str, Any]:
+        """``AuroraDatabase`` arguments of the global database's secondary cluster."""
+        assert self.global_database is not None
+        props = self.database_props()
+        props.update(
+            identifier=f"{self.identifier}-secondary",
+            readers=self.global_database.instances - 1,
+            reader_promotion_tiers=(),
+            database_name=None,
+        )
+        return props
 
     def alarms_props(self) -> dict[str, Any]:
         """``AuroraAlarms`` arguments (all but ``database``)."""
